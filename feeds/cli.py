@@ -1,0 +1,104 @@
+"""The ``feeds`` command: serve a site, check it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import __version__
+from .app import ROOT_VARIABLE
+from .config import load_settings
+from .errors import FeedsError
+from .index import Problem, Snapshot, parse_all
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    root = Path(args.root or os.environ.get(ROOT_VARIABLE) or ".").resolve()
+    try:
+        status: int = args.run(args, root)
+        return status
+    except FeedsError as error:
+        print(f"feeds: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="feeds", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"feeds {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", metavar="DIR",
+                        help=f"the site folder, holding config.yaml and content/ "
+                             f"(default: ${ROOT_VARIABLE}, or the current folder)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", parents=[common], help="serve the site over HTTP")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8000,
+                       help="port to listen on (default: %(default)s)")
+    serve.add_argument("--workers", type=int, default=2,
+                       help="worker processes of the production server (default: %(default)s)")
+    serve.add_argument("--debug", action="store_true",
+                       help="use Flask's development server instead (one process; "
+                            "never in production)")
+    serve.set_defaults(run=_serve)
+
+    check = commands.add_parser("check", parents=[common],
+                                help="check config.yaml and every story; exit 1 on any problem")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def _serve(args: argparse.Namespace, root: Path) -> int:
+    load_settings(root)  # fail now, with a clean message, rather than in every worker
+    os.environ[ROOT_VARIABLE] = str(root)
+    if args.debug:
+        from .app import create_app
+
+        create_app(root).run(host=args.host, port=args.port, debug=True, use_reloader=False)
+        return 0
+    if args.workers < 1:
+        raise FeedsError("--workers must be at least 1.")
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        "feeds.app:create_app",
+        factory=True,
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.WSGI,
+        workers=args.workers,
+        log_access=args.verbose,
+    ).serve()
+    return 0
+
+
+def _check(args: argparse.Namespace, root: Path) -> int:
+    try:
+        settings = load_settings(root)
+    except FeedsError as error:
+        print(Problem.from_error(error))
+        return 1
+    snapshot = Snapshot.build(settings, parse_all(root, settings), datetime.now(UTC))
+    for problem in snapshot.problems:
+        print(problem)
+    count = len(snapshot.problems)
+    summary = f"{len(snapshot.stories)} stories published, {count} problem{'s' * (count != 1)}"
+    print(summary, file=sys.stderr)
+    return 1 if count else 0

@@ -1,0 +1,238 @@
+"""Turn a snapshot into feed documents: RSS 2.0, Atom 1.0 (both via feedgen) and JSON Feed 1.1.
+
+A feed is described as data (``FeedSpec``: which stories, its title, its URL)
+and each format has one writer behind the same signature (Django's syndication
+shape). Same content, same bytes: feedgen's "now" defaults for ``updated`` and
+``lastBuildDate``, its prepend order and its version in ``generator`` are all
+set explicitly here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from feedgen.entry import FeedEntry
+from feedgen.feed import FeedGenerator
+
+from . import __version__
+from .config import Settings
+from .index import Snapshot
+from .markup import summarize, to_html
+from .story import Author, Story
+
+GENERATOR = "feeds"
+GENERATOR_URI = "https://pypi.org/project/feeds/"
+# An empty feed still needs an updated date (RFC 4287 4.1.1); "now" would make
+# the bytes change on every start, so it is the epoch.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+MEDIA_TYPES = {
+    "rss.xml": "application/rss+xml; charset=utf-8",
+    "atom.xml": "application/atom+xml; charset=utf-8",
+    "feed.json": "application/feed+json; charset=utf-8",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A rendered response body and what HTTP needs to know about it."""
+
+    body: bytes
+    media_type: str
+    last_modified: datetime
+
+    @property
+    def etag(self) -> str:
+        """Return a strong validator: a hash of the exact bytes (RFC 9110 8.8.3)."""
+        return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """What one feed selects and how it names itself; ``path`` is its page, such as ``/``."""
+
+    path: str
+    title: str
+    description: str
+    stories: tuple[Story, ...]
+
+    def feed_url(self, settings: Settings, name: str) -> str:
+        return settings.url(self.path + name)
+
+
+def site_feed(snapshot: Snapshot) -> FeedSpec:
+    """Describe the feed of every story on the site."""
+    settings = snapshot.settings
+    return FeedSpec(
+        path="/",
+        title=settings.title,
+        description=settings.description or f"The latest stories from {settings.title}.",
+        stories=snapshot.stories[: settings.feed_size],
+    )
+
+
+def permalink(settings: Settings, story: Story) -> str:
+    """Return the absolute URL of a story's page."""
+    return settings.url(quote(story.url_path))
+
+
+def story_html(settings: Settings, story: Story) -> str:
+    """Return the story's body as safe HTML with absolute URLs."""
+    return to_html(story.body, permalink(settings, story))
+
+
+def story_summary(story: Story) -> str:
+    """Return the story's summary: its own, or the start of its body."""
+    return story.summary or summarize(story.body) or story.title
+
+
+def newest_update(stories: tuple[Story, ...]) -> datetime:
+    """Return when the newest of ``stories`` last changed: the feed's own updated date."""
+    return max((s.updated for s in stories), default=EPOCH)
+
+
+def render_feed(snapshot: Snapshot, spec: FeedSpec, name: str) -> Document:
+    """Render one feed of ``spec`` in the format its file ``name`` says."""
+    body = WRITERS[name](snapshot.settings, spec)
+    return Document(body, MEDIA_TYPES[name], newest_update(spec.stories))
+
+
+def _site_author(settings: Settings) -> Author:
+    # RFC 4287 4.1.1: a feed needs an author unless every entry has one; the
+    # site itself stands in when config.yaml names nobody.
+    return settings.author or Author(settings.title)
+
+
+def _generator(spec: FeedSpec, settings: Settings, name: str) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    page = settings.url(spec.path)
+    fg.id(page)
+    fg.title(spec.title)
+    fg.description(spec.description)
+    fg.subtitle(spec.description)
+    # feedgen takes the *last* link as RSS <link>, so the page goes last.
+    fg.link(href=spec.feed_url(settings, name), rel="self", type=MEDIA_TYPES[name].split(";")[0])
+    fg.link(href=page, rel="alternate", type="text/html")
+    fg.language(settings.language)
+    fg.generator(GENERATOR, version=__version__, uri=GENERATOR_URI)
+    fg.updated(newest_update(spec.stories))
+    author = _site_author(settings)
+    fg.author({k: v for k, v in (("name", author.name), ("email", author.email),
+                                 ("uri", author.uri)) if v})
+    if settings.copyright:
+        fg.rights(settings.copyright)
+    for story in spec.stories:
+        fg.add_entry(_entry(settings, story), order="append")
+    return fg
+
+
+def _entry(settings: Settings, story: Story) -> FeedEntry:
+    fe = FeedEntry()
+    fe.load_extension("dc", atom=False, rss=True)
+    url = permalink(settings, story)
+    fe.id(story.id)
+    fe.guid(story.id, permalink=story.id == url)
+    fe.title(story.title)
+    if story.link:
+        fe.link(href=story.link, rel="related", type="text/html")
+    fe.link(href=url, rel="alternate", type="text/html")  # last: feedgen's RSS <link>
+    fe.published(story.date)
+    fe.updated(story.updated)
+    for author in story.authors:
+        fe.author({k: v for k, v in (("name", author.name), ("email", author.email),
+                                     ("uri", author.uri)) if v})
+        fe.dc.dc_creator(author.name)
+    for term in _categories(story):
+        fe.category(term=term)
+    # RSS description is an HTML synopsis (escape the plain text once), and the
+    # whole story goes in content:encoded; Atom keeps summary as text and
+    # content as HTML (RFC 4287 4.1.3, 4.2.13).
+    # (feedgen couples these setters, so the order below matters.)
+    summary = story_summary(story)
+    fe.summary(summary, type="text")
+    fe.description(html.escape(summary, quote=False), isSummary=False)
+    fe.content(story_html(settings, story), type="html")
+    return fe
+
+
+def _categories(story: Story) -> list[str]:
+    terms = [story.section] if story.section else []
+    return terms + [t for t in story.tags if t not in terms]
+
+
+def _rss(settings: Settings, spec: FeedSpec) -> bytes:
+    fg = _generator(spec, settings, "rss.xml")
+    fg.ttl(max(1, math.ceil(settings.cache_max_age / 60)))
+    fg.docs("https://www.rssboard.org/rss-specification")
+    body: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return body
+
+
+def _atom(settings: Settings, spec: FeedSpec) -> bytes:
+    fg = _generator(spec, settings, "atom.xml")
+    body: bytes = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return body
+
+
+def _json(settings: Settings, spec: FeedSpec) -> bytes:
+    """Write JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
+    feed: dict[str, object] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": spec.title,
+        "home_page_url": settings.url(spec.path),
+        "feed_url": spec.feed_url(settings, "feed.json"),
+        "description": spec.description,
+        "language": settings.language,
+        "authors": [_json_author(_site_author(settings))],
+        "items": [_json_item(settings, s) for s in spec.stories],
+    }
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _json_author(author: Author) -> dict[str, str]:
+    data = {"name": author.name}
+    if author.uri:
+        data["url"] = author.uri
+    return data
+
+
+def _json_item(settings: Settings, story: Story) -> dict[str, object]:
+    item: dict[str, object] = {
+        "id": story.id,
+        "url": permalink(settings, story),
+        "title": story.title,
+        "content_html": story_html(settings, story),
+        "summary": story_summary(story),
+        "date_published": story.date.isoformat(),
+        "date_modified": story.updated.isoformat(),
+    }
+    if story.link:
+        item["external_url"] = story.link
+    if story.authors:
+        item["authors"] = [_json_author(a) for a in story.authors]
+    if story.image:
+        item["image"] = story.image.url
+    tags = _categories(story)
+    if tags:
+        item["tags"] = tags
+    if story.enclosures:
+        item["attachments"] = [
+            {"url": e.url, "mime_type": e.type, **({"size_in_bytes": e.length} if e.length else {})}
+            for e in story.enclosures
+        ]
+    return item
+
+
+WRITERS: dict[str, Callable[[Settings, FeedSpec], bytes]] = {
+    "rss.xml": _rss,
+    "atom.xml": _atom,
+    "feed.json": _json,
+}

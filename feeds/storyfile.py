@@ -1,0 +1,320 @@
+"""The only code that knows the story file formats: read one file into a ``Story``.
+
+Two formats (DESIGN.md, "A story"): ``*.md`` is YAML front matter between two
+``---`` lines followed by the Markdown body; ``*.yaml``/``*.yml`` is a mapping whose
+``body`` key holds the Markdown. YAML is always loaded with a safe loader, so no
+tag in a story can construct a Python object.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import yaml
+
+from .config import SafeLoader, Settings, parse_author
+from .errors import StoryError
+from .markup import xml_safe
+from .story import Author, Enclosure, Image, Story
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+YAML_SUFFIXES = (".yaml", ".yml")
+IGNORED_ENDINGS = ("~", ".swp", ".tmp")
+
+FIELDS = (
+    "title", "date", "id", "updated", "author", "section", "tags", "summary",
+    "image", "enclosures", "link", "draft",
+)
+_FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+
+
+def is_story_file(relative: PurePosixPath) -> bool:
+    """Tell whether a path under ``content/`` is a story, not an editor's scratch file."""
+    if any(part.startswith((".", "_")) for part in relative.parts):
+        return False
+    name = relative.name
+    if name.endswith(IGNORED_ENDINGS):
+        return False
+    return name.endswith(MARKDOWN_SUFFIXES + YAML_SUFFIXES)
+
+
+def story_path(relative: PurePosixPath) -> str:
+    """Return the permalink path of a story file: its path under ``content/`` less the suffix."""
+    return str(relative.with_suffix(""))
+
+
+def read_story(file: Path, root: Path, settings: Settings) -> Story:
+    """Read and check one story file; raise ``StoryError`` with the file, line and fix."""
+    content = root / "content"
+    relative = PurePosixPath(file.relative_to(content).as_posix())
+    source = PurePosixPath(file.relative_to(root).as_posix()).as_posix()
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise StoryError(f"cannot read the file ({exc.strerror}).", source) from None
+    text = _decode(raw, source)
+    if relative.name.endswith(YAML_SUFFIXES):
+        data, first_line, body, body_line = _split_yaml(text, source)
+    else:
+        data, first_line, body, body_line = _split_markdown(text, source)
+    return _build(data, body, relative, source, text, first_line, settings)
+
+
+def derived_id(settings: Settings, published: datetime, path: str) -> str:
+    """Return the RFC 4151 tag URI a story gets when its file carries no ``id``."""
+    return f"tag:{settings.host},{published:%Y-%m-%d}:/{quote(path)}"
+
+
+def _decode(raw: bytes, source: str) -> str:
+    if not raw.strip():
+        raise StoryError("the file is empty: write a title, a date and a body, or delete it.",
+                         source, 1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise StoryError(
+            f"byte 0x{raw[exc.start]:02x} is not UTF-8 text: save the file as UTF-8.", source, line
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _load_yaml(text: str, source: str, line_offset: int) -> Any:
+    try:
+        return yaml.load(text, Loader=SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 + line_offset if mark is not None else None
+        problem = getattr(exc, "problem", None) or "it cannot be read"
+        raise StoryError(
+            f"the YAML is not valid ({problem}): fix the syntax (quote text that holds ': ').",
+            source, line,
+        ) from None
+
+
+def _split_markdown(text: str, source: str) -> tuple[dict[str, Any], int, str, int]:
+    fences = _FRONT_MATTER_FENCE.finditer(text)
+    opening = next(fences, None)
+    if opening is None or opening.start() != 0:
+        raise StoryError(
+            "no front matter: start the file with a line '---', the title and date, then '---'.",
+            source, 1,
+        )
+    closing = next(fences, None)
+    if closing is None:
+        raise StoryError(
+            "the front matter is not closed: add a line '---' after the last field.", source, 1
+        )
+    front = text[opening.end():closing.start()]
+    data = _load_yaml(front, source, 1)
+    if not isinstance(data, dict):
+        raise StoryError("the front matter must be 'key: value' lines, such as 'title: ...'.",
+                         source, 2)
+    body_line = text.count("\n", 0, closing.end()) + 2
+    return data, 2, text[closing.end():].lstrip("\r\n"), body_line
+
+
+def _split_yaml(text: str, source: str) -> tuple[dict[str, Any], int, str, int]:
+    data = _load_yaml(text, source, 0)
+    if not isinstance(data, dict):
+        raise StoryError("a YAML story must be a mapping with title, date and body keys.",
+                         source, 1)
+    body = data.pop("body", "")
+    if body is None:
+        body = ""
+    if not isinstance(body, str):
+        raise StoryError("body must be text (use 'body: |' and indent the Markdown).",
+                         source, _key_line(text, "body", 1))
+    return data, 1, body, _key_line(text, "body", 1) or 1
+
+
+def _key_line(text: str, key: str, first_line: int) -> int | None:
+    """Find the line of a top-level key: only on the error path, so it may re-read the text."""
+    match = re.search(rf"^{re.escape(key)}[ \t]*:", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + first_line if match else None
+
+
+class _Fields:
+    """Check one story's fields, raising errors that point at the offending key's line."""
+
+    def __init__(self, data: dict[str, Any], source: str, text: str, settings: Settings):
+        self.data, self.source, self.text, self.settings = data, source, text, settings
+
+    def fail(self, key: str, message: str) -> StoryError:
+        return StoryError(f"{key}: {message}", self.source, _key_line(self.text, key, 1))
+
+    def text_field(self, key: str, required: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None or value == "":
+            if required:
+                raise StoryError(f"there is no {key}: add a line '{key}: ...' to the front matter.",
+                                 self.source, 1)
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.fail(key, "expected text, not a list or mapping: write it on one line.")
+        cleaned = " ".join(xml_safe(str(value)).split())
+        if required and not cleaned:
+            raise self.fail(key, f"the {key} is blank: write one.")
+        return cleaned or None
+
+    def when(self, key: str, required: bool = False) -> datetime | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise StoryError(
+                    f"there is no {key}: add '{key}: 2025-11-13T09:30:00+01:00' (ISO 8601).",
+                    self.source, 1,
+                )
+            return None
+        zone = self.settings.timezone
+        if isinstance(value, datetime):
+            parsed = value
+        elif isinstance(value, date):
+            parsed = datetime.combine(value, time())
+        elif isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise self.fail(key, f"{value!r} is not an ISO 8601 date: write it like "
+                                     "2025-11-13 or 2025-11-13T09:30:00+01:00.") from None
+        else:
+            raise self.fail(key, f"{value!r} is not a date: write it like 2025-11-13T09:30:00.")
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=zone)
+        return parsed.astimezone(zone)
+
+
+def _build(
+    data: dict[str, Any], body: str, relative: PurePosixPath, source: str, text: str,
+    first_line: int, settings: Settings,
+) -> Story:
+    unknown = [k for k in data if k not in FIELDS]
+    if unknown:
+        key = str(unknown[0])
+        raise StoryError(f"unknown field {key!r}: remove it or use one of {', '.join(FIELDS)}.",
+                         source, _key_line(text, key, first_line))
+    f = _Fields(data, source, text, settings)
+    path = story_path(relative)
+    permalink = settings.url("/" + quote(path) + "/")
+    title = f.text_field("title", required=True)
+    published = f.when("date", required=True)
+    assert title is not None and published is not None
+    updated = f.when("updated") or published
+    if updated < published:
+        raise f.fail("updated", "it is earlier than the date: make it the same or later.")
+    own_id = f.text_field("id")
+    if own_id is not None and not _URI_SCHEME.match(own_id):
+        raise f.fail("id", f"{own_id!r} is not an absolute URI: use the form urn:uuid:... "
+                           "or tag:host,2025-11-13:/path, and never change it afterwards.")
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        raise f.fail("draft", f"{draft!r} is not true or false.")
+    return Story(
+        path=path,
+        source=source,
+        title=title,
+        id=own_id or derived_id(settings, published, path),
+        date=published,
+        updated=updated,
+        authors=_authors(f, settings),
+        section=_section(f, relative),
+        tags=_tags(f),
+        summary=f.text_field("summary"),
+        body=xml_safe(body),
+        image=_image(f, permalink),
+        enclosures=_enclosures(f, permalink),
+        link=_link(f),
+        draft=draft,
+        has_own_id=own_id is not None,
+    )
+
+
+def _authors(f: _Fields, settings: Settings) -> tuple[Author, ...]:
+    value = f.data.get("author")
+    if value is None:
+        return (settings.author,) if settings.author else ()
+    items = value if isinstance(value, list) else [value]
+    try:
+        return tuple(parse_author(item) for item in items)
+    except ValueError as exc:
+        raise f.fail("author", f"{exc}.") from None
+
+
+def _section(f: _Fields, relative: PurePosixPath) -> str | None:
+    section = f.text_field("section")
+    if section is not None:
+        return section
+    return relative.parts[0] if len(relative.parts) > 1 else None
+
+
+def _tags(f: _Fields) -> tuple[str, ...]:
+    value = f.data.get("tags")
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise f.fail("tags", "expected a list, such as 'tags: [politics, europe]'.")
+    tags: list[str] = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise f.fail("tags", f"{item!r} is not a tag: each tag is a word or short phrase.")
+        tag = " ".join(xml_safe(str(item)).split())
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
+
+
+def _absolute(f: _Fields, key: str, url: Any, permalink: str) -> str:
+    if not isinstance(url, str) or not url.strip():
+        raise f.fail(key, "expected a URL or a path relative to the story file.")
+    resolved = urljoin(permalink, url.strip())
+    if urlsplit(resolved).scheme not in ("http", "https"):
+        raise f.fail(key, f"{url!r} is not an http(s) URL or a relative path.")
+    return resolved
+
+
+def _image(f: _Fields, permalink: str) -> Image | None:
+    value = f.data.get("image")
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        alt = value.get("alt", "")
+        if not isinstance(alt, str):
+            raise f.fail("image", "alt must be text describing the image.")
+        # Relative to the story *file*: the permalink's parent folder.
+        return Image(_absolute(f, "image", value.get("url"), permalink + "../"),
+                     xml_safe(alt.strip()))
+    return Image(_absolute(f, "image", value, permalink + "../"))
+
+
+def _enclosures(f: _Fields, permalink: str) -> tuple[Enclosure, ...]:
+    value = f.data.get("enclosures")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise f.fail("enclosures", "expected a list of {url, type, length} mappings.")
+    found = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"url", "type", "length"}:
+            raise f.fail("enclosures", "each enclosure is a mapping with url, type and length.")
+        media_type, length = item.get("type"), item.get("length", 0)
+        if not isinstance(media_type, str) or not re.fullmatch(r"[\w.+-]+/[\w.+-]+", media_type):
+            raise f.fail("enclosures", f"{media_type!r} is not a media type such as audio/mpeg.")
+        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+            raise f.fail("enclosures", f"{length!r} is not a size in bytes.")
+        url = _absolute(f, "enclosures", item.get("url"), permalink + "../")
+        found.append(Enclosure(url, media_type, length))
+    return tuple(found)
+
+
+def _link(f: _Fields) -> str | None:
+    value = f.text_field("link")
+    if value is not None and urlsplit(value).scheme not in ("http", "https"):
+        raise f.fail("link", f"{value!r} is not an absolute http(s) URL.")
+    return value

@@ -1,0 +1,72 @@
+"""The HTTP edge: routes, cache validators, conditional responses and error pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, redirect, request
+from werkzeug.exceptions import HTTPException
+
+from .render import Document
+from .site import Site
+
+log = logging.getLogger(__name__)
+
+ALLOWED = ("GET", "HEAD")
+
+
+def init_app(app: Flask, site: Site) -> None:
+    """Register the site's routes and error handlers on ``app``."""
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        snapshot = site.snapshot
+        return jsonify(
+            status="ok" if not snapshot.problems else "problems",
+            stories=len(snapshot.stories),
+            problems=[
+                {"file": p.source, "line": p.line, "message": p.message}
+                for p in snapshot.problems
+            ],
+        )
+
+    @app.route("/", defaults={"path": ""}, methods=ALLOWED)
+    @app.route("/<path:path>", methods=ALLOWED)
+    def document(path: str) -> Any:
+        url_path = "/" + path
+        found = site.document(url_path)
+        if found is not None:
+            return _respond(found)
+        if not url_path.endswith("/") and site.document(url_path + "/") is not None:
+            return redirect(request.script_root + url_path + "/", code=308)
+        return _not_found(site)
+
+    @app.errorhandler(404)
+    def not_found(error: HTTPException) -> Any:
+        return _not_found(site)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        response = error.get_response()
+        response.data = f"{error.code} {error.name}\n".encode()
+        response.content_type = "text/plain; charset=utf-8"
+        return response
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception) -> Any:  # pragma: no cover - a bug, by definition
+        log.exception("error while serving %s", request.path)
+        return Response("500 Internal Server Error\n", 500, content_type="text/plain")
+
+
+def _respond(document: Document) -> Response:
+    response = Response(document.body, content_type=document.media_type)
+    response.set_etag(document.etag.strip('"'))
+    response.last_modified = document.last_modified
+    response.make_conditional(request)
+    return response
+
+
+def _not_found(site: Site) -> Response:
+    page = site.not_found()
+    return Response(page.body, 404, content_type=page.media_type)

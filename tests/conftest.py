@@ -1,0 +1,158 @@
+"""Fixtures: sites written into tmp_path, and the real server started on a loopback port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    """Return a loopback port that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(root: Path, base_url: str = "http://127.0.0.1:8000/", **extra: object) -> None:
+    lines = [
+        "title: Test News",
+        f"base_url: {base_url}",
+        "description: Stories for the tests.",
+        "timezone: Europe/Berlin",
+        "author: Test Desk",
+    ] + [f"{key}: {value}" for key, value in extra.items()]
+    (root / "config.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_story(root: Path, relative: str, text: str) -> Path:
+    """Write ``text`` (dedented) to ``root/content/relative`` and return its path."""
+    path = root / "content" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def story_text(title: str, date: str, body: str = "Body text.", **fields: str) -> str:
+    extra = "".join(f"{key}: {value}\n" for key, value in fields.items())
+    return f"---\ntitle: {title}\ndate: {date}\n{extra}---\n\n{body}\n"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """An empty site: a config and a content folder."""
+    root = tmp_path / "site"
+    (root / "content").mkdir(parents=True)
+    write_config(root)
+    return root
+
+
+@dataclass
+class Server:
+    """A running ``feeds serve`` process, reached over loopback HTTP."""
+
+    root: Path
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def get(self, path: str, headers: dict[str, str] | None = None,
+            method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+        """Send one request; return status, headers (lower-cased names) and body."""
+        request = urllib.request.Request(self.base + path, headers=headers or {}, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, _headers(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, _headers(error.headers), error.read()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def _headers(message: object) -> dict[str, str]:
+    return {k.lower(): v for k, v in message.items()}  # type: ignore[attr-defined]
+
+
+def start_server(root: Path, port: int, workers: int = 2) -> Server:
+    """Start the production server on ``root`` and wait (bounded) until it answers."""
+    log = open(root.parent / f"server-{port}.log", "wb")  # noqa: SIM115 - kept for the process
+    process = subprocess.Popen(
+        [sys.executable, "-m", "feeds", "serve", "--root", str(root), "--port", str(port),
+         "--workers", str(workers)],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    server = Server(root, port, process)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"feeds serve exited with {process.returncode}: "
+                               f"{(root.parent / f'server-{port}.log').read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                pass
+            if server.get("/healthz")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"feeds serve did not answer within {START_TIMEOUT} s")
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., Server]]:
+    """Start servers on demand; every one is stopped when the test ends."""
+    started: list[Server] = []
+
+    def _serve(root: Path, port: int | None = None, workers: int = 2) -> Server:
+        server = start_server(root, port or free_port(), workers)
+        started.append(server)
+        return server
+
+    yield _serve
+    for server in started:
+        server.stop()
+
+
+def copy_sample_site(destination: Path, port: int) -> Path:
+    """Copy the repository's sample site, pointed at ``port`` so its links resolve there."""
+    root = destination / "sample"
+    shutil.copytree(REPO / "content", root / "content")
+    config = (REPO / "config.yaml").read_text(encoding="utf-8")
+    config = config.replace("http://127.0.0.1:8000/", f"http://127.0.0.1:{port}/")
+    (root / "config.yaml").write_text(config, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The sample site, served by the real server with two workers, for a whole module."""
+    port = free_port()
+    root = copy_sample_site(tmp_path_factory.mktemp("sample"), port)
+    server = start_server(root, port)
+    yield server
+    server.stop()
