@@ -23,7 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+    # `check` prints each problem itself; the server logs them instead.
+    quiet = logging.ERROR if args.run is _check else logging.WARNING
+    logging.basicConfig(level=logging.INFO if args.verbose else quiet,
                         format="%(levelname)s %(name)s: %(message)s")
     root = Path(args.root or os.environ.get(ROOT_VARIABLE) or ".").resolve()
     try:

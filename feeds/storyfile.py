@@ -59,10 +59,10 @@ def read_story(file: Path, root: Path, settings: Settings) -> Story:
         raise StoryError(f"cannot read the file ({exc.strerror}).", source) from None
     text = _decode(raw, source)
     if relative.name.endswith(YAML_SUFFIXES):
-        data, first_line, body, body_line = _split_yaml(text, source)
+        data, body = _split_yaml(text, source)
     else:
-        data, first_line, body, body_line = _split_markdown(text, source)
-    return _build(data, body, relative, source, text, first_line, settings)
+        data, body = _split_markdown(text, source)
+    return _build(data, body, relative, source, text, settings)
 
 
 def derived_id(settings: Settings, published: datetime, path: str) -> str:
@@ -84,12 +84,24 @@ def _decode(raw: bytes, source: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _load_yaml(text: str, source: str, line_offset: int) -> Any:
+class _StoryLoader(SafeLoader):  # type: ignore[misc,valid-type]
+    """A safe loader that leaves dates as text, so ``_Fields.when`` reads them with line numbers.
+
+    (PyYAML's own timestamp resolver raises a bare ValueError for 2025-13-45.)
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def _load_yaml(text: str, source: str) -> Any:
     try:
-        return yaml.load(text, Loader=SafeLoader)
+        return yaml.load(text, Loader=_StoryLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 + line_offset if mark is not None else None
+        line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or "it cannot be read"
         raise StoryError(
             f"the YAML is not valid ({problem}): fix the syntax (quote text that holds ': ').",
@@ -97,7 +109,7 @@ def _load_yaml(text: str, source: str, line_offset: int) -> Any:
         ) from None
 
 
-def _split_markdown(text: str, source: str) -> tuple[dict[str, Any], int, str, int]:
+def _split_markdown(text: str, source: str) -> tuple[dict[str, Any], str]:
     fences = _FRONT_MATTER_FENCE.finditer(text)
     opening = next(fences, None)
     if opening is None or opening.start() != 0:
@@ -110,17 +122,18 @@ def _split_markdown(text: str, source: str) -> tuple[dict[str, Any], int, str, i
         raise StoryError(
             "the front matter is not closed: add a line '---' after the last field.", source, 1
         )
+    # The front matter keeps the newline after the opening fence, so YAML's line
+    # numbers (from 0) plus one are the file's line numbers.
     front = text[opening.end():closing.start()]
-    data = _load_yaml(front, source, 1)
+    data = _load_yaml(front, source)
     if not isinstance(data, dict):
         raise StoryError("the front matter must be 'key: value' lines, such as 'title: ...'.",
                          source, 2)
-    body_line = text.count("\n", 0, closing.end()) + 2
-    return data, 2, text[closing.end():].lstrip("\r\n"), body_line
+    return data, text[closing.end():].lstrip("\r\n")
 
 
-def _split_yaml(text: str, source: str) -> tuple[dict[str, Any], int, str, int]:
-    data = _load_yaml(text, source, 0)
+def _split_yaml(text: str, source: str) -> tuple[dict[str, Any], str]:
+    data = _load_yaml(text, source)
     if not isinstance(data, dict):
         raise StoryError("a YAML story must be a mapping with title, date and body keys.",
                          source, 1)
@@ -129,14 +142,14 @@ def _split_yaml(text: str, source: str) -> tuple[dict[str, Any], int, str, int]:
         body = ""
     if not isinstance(body, str):
         raise StoryError("body must be text (use 'body: |' and indent the Markdown).",
-                         source, _key_line(text, "body", 1))
-    return data, 1, body, _key_line(text, "body", 1) or 1
+                         source, _key_line(text, "body"))
+    return data, body
 
 
-def _key_line(text: str, key: str, first_line: int) -> int | None:
+def _key_line(text: str, key: str) -> int | None:
     """Find the line of a top-level key: only on the error path, so it may re-read the text."""
     match = re.search(rf"^{re.escape(key)}[ \t]*:", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + first_line if match else None
+    return text.count("\n", 0, match.start()) + 1 if match else None
 
 
 class _Fields:
@@ -146,7 +159,7 @@ class _Fields:
         self.data, self.source, self.text, self.settings = data, source, text, settings
 
     def fail(self, key: str, message: str) -> StoryError:
-        return StoryError(f"{key}: {message}", self.source, _key_line(self.text, key, 1))
+        return StoryError(f"{key}: {message}", self.source, _key_line(self.text, key))
 
     def text_field(self, key: str, required: bool = False) -> str | None:
         value = self.data.get(key)
@@ -191,13 +204,13 @@ class _Fields:
 
 def _build(
     data: dict[str, Any], body: str, relative: PurePosixPath, source: str, text: str,
-    first_line: int, settings: Settings,
+    settings: Settings,
 ) -> Story:
     unknown = [k for k in data if k not in FIELDS]
     if unknown:
         key = str(unknown[0])
         raise StoryError(f"unknown field {key!r}: remove it or use one of {', '.join(FIELDS)}.",
-                         source, _key_line(text, key, first_line))
+                         source, _key_line(text, key))
     f = _Fields(data, source, text, settings)
     path = story_path(relative)
     permalink = settings.url("/" + quote(path) + "/")

@@ -1,0 +1,222 @@
+"""Parsing edge cases of story files: every field, both formats, and every way a file goes bad."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path, PurePosixPath
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feeds.config import load_settings
+from feeds.errors import StoryError
+from feeds.story import Author, Enclosure, Image, Story
+from feeds.storyfile import derived_id, is_story_file, read_story
+
+from .conftest import write_story
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def read(site: Path, relative: str, text: str) -> Story:
+    return read_story(write_story(site, relative, text), site, load_settings(site))
+
+
+def error(site: Path, relative: str, text: str | bytes) -> StoryError:
+    path = site / "content" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(StoryError) as caught:
+        read_story(path, site, load_settings(site))
+    assert caught.value.path == f"content/{relative}"
+    return caught.value
+
+
+def test_markdown_story_with_every_field(site: Path) -> None:
+    story = read(site, "world/full.md", """
+        ---
+        title: "Everything: at once"
+        id: urn:uuid:6d0d1c9e-0000-4000-8000-000000000001
+        date: 2025-11-13T09:30:00+01:00
+        updated: 2025-11-14T10:00:00Z
+        author:
+          - Ana Lima
+          - {name: Bo Chen, email: bo@news.example, uri: "https://news.example/bo"}
+        section: politics
+        tags: [elections, europe, elections]
+        summary: A short summary.
+        image: {url: photo.jpg, alt: A photo}
+        enclosures:
+          - {url: /media/clip.mp3, type: audio/mpeg, length: 1234}
+        link: https://elsewhere.example/original
+        draft: false
+        ---
+
+        The body.
+        """)
+    assert story.title == "Everything: at once"
+    assert story.id == "urn:uuid:6d0d1c9e-0000-4000-8000-000000000001"
+    assert story.date == datetime(2025, 11, 13, 9, 30, tzinfo=BERLIN)
+    assert story.date.tzinfo == BERLIN
+    assert story.updated == datetime(2025, 11, 14, 11, 0, tzinfo=BERLIN)
+    assert story.authors == (Author("Ana Lima"),
+                             Author("Bo Chen", "bo@news.example", "https://news.example/bo"))
+    assert story.section == "politics"
+    assert story.tags == ("elections", "europe")
+    assert story.summary == "A short summary."
+    assert story.image == Image("http://127.0.0.1:8000/world/photo.jpg", "A photo")
+    clip = Enclosure("http://127.0.0.1:8000/media/clip.mp3", "audio/mpeg", 1234)
+    assert story.enclosures == (clip,)
+    assert story.link == "https://elsewhere.example/original"
+    assert story.body == "The body.\n"
+    assert story.path == "world/full"
+    assert story.has_own_id
+
+
+def test_yaml_story(site: Path) -> None:
+    story = read(site, "africa/brief.yaml", """
+        title: A YAML story
+        date: 2025-11-13
+        tags: one tag
+        body: |
+          First paragraph.
+
+          Second.
+        """)
+    assert story.title == "A YAML story"
+    assert story.body == "First paragraph.\n\nSecond.\n"
+    assert story.tags == ("one tag",)
+    assert story.section == "africa"
+
+
+def test_defaults(site: Path) -> None:
+    story = read(site, "top.md", "---\ntitle: Top\ndate: 2025-11-13 08:00\n---\nBody\n")
+    assert story.updated == story.date == datetime(2025, 11, 13, 8, 0, tzinfo=BERLIN)
+    assert story.authors == (Author("Test Desk"),)
+    assert story.section is None
+    assert story.tags == ()
+    assert story.summary is None and story.image is None and story.link is None
+    assert not story.draft
+    assert not story.has_own_id
+    assert story.id == "tag:127.0.0.1,2025-11-13:/top"
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("2025-11-13", datetime(2025, 11, 13, tzinfo=BERLIN)),
+    ("2025-11-13T08:15:00", datetime(2025, 11, 13, 8, 15, tzinfo=BERLIN)),
+    ("2025-11-13T08:15:00Z", datetime(2025, 11, 13, 9, 15, tzinfo=BERLIN)),
+    ("'2025-11-13T08:15:00-05:00'", datetime(2025, 11, 13, 14, 15, tzinfo=BERLIN)),
+    ("'2025-07-01 12:00'", datetime(2025, 7, 1, 12, 0, tzinfo=BERLIN)),
+])
+def test_dates_become_aware_in_the_site_zone(site: Path, written: str, expected: datetime) -> None:
+    story = read(site, "d.md", f"---\ntitle: T\ndate: {written}\n---\n")
+    assert story.date == expected
+    assert story.date.utcoffset() == expected.utcoffset()
+    assert story.date.tzinfo is BERLIN
+
+
+def test_derived_id_is_a_tag_uri_of_host_date_and_path(site: Path) -> None:
+    settings = load_settings(site)
+    when = datetime(2025, 11, 13, 23, 30, tzinfo=BERLIN)
+    expected = "tag:127.0.0.1,2025-11-13:/world/a%20story"
+    assert derived_id(settings, when, "world/a story") == expected
+
+
+def test_control_characters_are_removed_from_every_text_field(site: Path) -> None:
+    story = read(site, "c.md",
+                 "---\ntitle: \"Bad\\x01 title\\x0b\"\ndate: 2025-11-13\nsummary: \"s\\x1f\"\n"
+                 "tags: [\"t\\x02\"]\n---\nBody\x07 text \x00here\n")
+    assert story.title == "Bad title"
+    assert story.summary == "s"
+    assert story.tags == ("t",)
+    assert story.body == "Body text here\n"
+
+
+def test_yaml_tags_cannot_build_python_objects(site: Path) -> None:
+    problem = error(site, "evil.md",
+                    "---\ntitle: !!python/object/apply:os.system ['true']\ndate: 2025-11-13\n---\n")
+    assert problem.line == 2
+    assert "YAML is not valid" in problem.message
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    ("---\ntitle: [unclosed\ndate: 2025-11-13\n---\nBody\n", 3, "YAML is not valid"),
+    ("---\ntitle: a: b\ndate: 2025-11-13\n---\n", 2, "quote text"),
+    ("---\ndate: 2025-11-13\n---\nBody\n", 1, "there is no title"),
+    ("---\ntitle: '  '\ndate: 2025-11-13\n---\n", 2, "title is blank"),
+    ("---\ntitle: T\n---\n", 1, "there is no date"),
+    ("---\ntitle: T\ndate: next tuesday\n---\n", 3, "not an ISO 8601 date"),
+    ("---\ntitle: T\ndate: 2025-13-45\n---\n", 3, "not an ISO 8601 date"),
+    ("---\ntitle: T\ndate: 2025-11-13\nupdated: 2025-11-12\n---\n", 4, "earlier than the date"),
+    ("---\ntitle: T\ndate: 2025-11-13\nid: not a uri\n---\n", 4, "not an absolute URI"),
+    ("---\ntitle: T\ndate: 2025-11-13\ntitel: x\n---\n", 4, "unknown field 'titel'"),
+    ("---\ntitle: T\ndate: 2025-11-13\ndraft: maybe\n---\n", 4, "not true or false"),
+    ("---\ntitle: T\ndate: 2025-11-13\ntags: {a: b}\n---\n", 4, "expected a list"),
+    ("---\ntitle: T\ndate: 2025-11-13\nauthor: {email: x@y.z}\n---\n", 4, "needs a name"),
+    ("---\ntitle: T\ndate: 2025-11-13\nlink: /relative\n---\n", 4, "not an absolute http(s) URL"),
+    ("---\ntitle: T\ndate: 2025-11-13\nimage: 'javascript:alert(1)'\n---\n", 4, "not an http(s)"),
+    ("---\ntitle: T\ndate: 2025-11-13\nenclosures: [{url: a.mp3, type: audio, length: 1}]\n---\n",
+     4, "not a media type"),
+    ("---\ntitle: T\ndate: 2025-11-13\n"
+     "enclosures: [{url: a.mp3, type: audio/mpeg, length: -1}]\n---\n",
+     4, "not a size in bytes"),
+    ("title: T\ndate: 2025-11-13\n", 1, "no front matter"),
+    ("---\ntitle: T\ndate: 2025-11-13\n", 1, "not closed"),
+    ("---\n- a list\n---\n", 2, "must be 'key: value' lines"),
+])
+def test_bad_markdown_stories_name_the_line_and_the_fix(
+    site: Path, text: str, line: int, words: str
+) -> None:
+    problem = error(site, "world/bad.md", text)
+    assert words in problem.message
+    assert problem.line == line
+    assert str(problem).startswith(f"content/world/bad.md:{line}: ")
+
+
+def test_empty_file(site: Path) -> None:
+    problem = error(site, "empty.md", "  \n\n")
+    assert problem.line == 1
+    assert "the file is empty" in problem.message
+
+
+def test_bytes_that_are_not_utf8_name_their_line(site: Path) -> None:
+    text = "---\ntitle: Caf\xe9\ndate: 2025-11-13\n---\n"
+    problem = error(site, "latin1.md", text.encode("latin-1"))
+    assert problem.line == 2
+    assert "0xe9 is not UTF-8" in problem.message
+
+
+def test_a_byte_order_mark_is_accepted(site: Path) -> None:
+    path = site / "content" / "bom.md"
+    path.write_bytes("\ufeff---\ntitle: T\ndate: 2025-11-13\n---\nB\n".encode())
+    assert read_story(path, site, load_settings(site)).title == "T"
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    ("title: T\ndate: 2025-11-13\nbody: [1, 2]\n", 3, "body must be text"),
+    ("- just\n- a list\n", 1, "must be a mapping"),
+    ("title: T\ndate: 2025-11-13\nbody: |\n  ok\n bad: indent\n", 5, "YAML is not valid"),
+])
+def test_bad_yaml_stories(site: Path, text: str, line: int, words: str) -> None:
+    problem = error(site, "bad.yaml", text)
+    assert words in problem.message
+    assert problem.line == line
+
+
+def test_updated_defaults_to_date_and_can_be_later(site: Path) -> None:
+    text = "---\ntitle: T\ndate: 2025-11-13\nupdated: 2025-11-13T00:00:01\n---\n"
+    story = read(site, "u.md", text)
+    assert story.updated - story.date == timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(("name", "is_story"), [
+    ("a.md", True), ("world/a.yaml", True), ("a.yml", True), ("a.markdown", True),
+    (".a.md", False), ("_draft.md", False), ("a.md~", False), ("a.md.swp", False),
+    (".hidden/a.md", False), ("_templates/a.md", False), ("a.tmp", False), ("a.txt", False),
+    ("notes.md.tmp", False), ("image.png", False),
+])
+def test_which_files_are_stories(name: str, is_story: bool) -> None:
+    assert is_story_file(PurePosixPath(name)) is is_story
