@@ -19,7 +19,7 @@ serve: $(STAMP)
 	$(BIN)/feeds serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check feeds tests bench
+	$(BIN)/ruff check feeds tests $(wildcard bench)
 	$(BIN)/mypy
 
 test: lint
