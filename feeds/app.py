@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import web
+from .fastpath import FastPath
 from .site import Site
 
 ROOT_VARIABLE = "FEEDS_ROOT"
@@ -20,4 +21,5 @@ def create_app(root: str | Path | None = None) -> Flask:
     app = Flask("feeds", static_url_path="/static")
     app.config["FEEDS_SITE"] = site
     web.init_app(app, site)
+    app.wsgi_app = FastPath(site, app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -50,8 +50,12 @@ class Document:
 
     @property
     def etag(self) -> str:
-        """Return a strong validator: a hash of the exact bytes (RFC 9110 8.8.3)."""
-        return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
+        return strong_etag(self.body)
+
+
+def strong_etag(body: bytes) -> str:
+    """Return a strong validator for exactly these bytes (RFC 9110 8.8.3)."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 @dataclass(frozen=True, slots=True)

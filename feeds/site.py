@@ -1,13 +1,12 @@
 """The live site: the current snapshot and the documents rendered from it, by URL path.
 
-Plain Python, no Flask: the web layer asks ``Site.document(path)`` and gets
-bytes that were rendered once for this snapshot and kept.
+Plain Python, no Flask: the web layer asks ``Site.prepared(path)`` and gets
+bytes that were rendered and compressed once for this snapshot and kept.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,8 +16,12 @@ from .config import Settings, load_settings
 from .index import Snapshot, parse_all
 from .pages import front_page, not_found_page, story_page
 from .render import MEDIA_TYPES, Document, render_feed, site_feed
+from .responses import Prepared, prepare
+from .validators import ValidatorStore
 
 log = logging.getLogger(__name__)
+
+NOT_FOUND = "(404)"  # not a path any request can have: every request path starts with /
 
 
 @dataclass(slots=True)
@@ -26,7 +29,7 @@ class _State:
     """A snapshot with its memo of rendered documents; replaced whole, never edited."""
 
     snapshot: Snapshot
-    documents: dict[str, Document | None] = field(default_factory=dict)
+    documents: dict[str, Prepared] = field(default_factory=dict)
 
 
 class Site:
@@ -36,7 +39,7 @@ class Site:
         self.root = root
         settings = settings or load_settings(root)
         self._state = _State(self._build(settings))
-        self._lock = threading.Lock()
+        self._validators = ValidatorStore(root)
 
     def _build(self, settings: Settings) -> Snapshot:
         return Snapshot.build(settings, parse_all(self.root, settings), datetime.now(UTC))
@@ -45,26 +48,31 @@ class Site:
     def snapshot(self) -> Snapshot:
         return self._state.snapshot
 
-    def document(self, path: str) -> Document | None:
-        """Return the document served at ``path`` (rendered on first use), or None."""
+    def prepared(self, path: str) -> Prepared | None:
+        """Return the document served at ``path``, rendered and compressed on first use."""
         state = self._state
-        if path in state.documents:
-            return state.documents[path]
+        found = state.documents.get(path)
+        if found is not None:
+            return found
         render = resolve(state.snapshot, path)
-        document = render() if render else None
-        # Only remember what exists: unknown paths are unbounded, known ones are not.
-        if document is not None:
-            state.documents[path] = document
-        return document
+        if render is None:
+            return None  # unknown paths are unbounded, so they are not remembered
+        found = self._prepare(path, render(), state.snapshot)
+        state.documents[path] = found
+        return found
 
-    def not_found(self) -> Document:
-        """Return the 404 page for the current snapshot."""
+    def not_found(self) -> Prepared:
+        """Return the 404 page of the current snapshot."""
         state = self._state
-        if "404" not in state.documents:
-            state.documents["404"] = not_found_page(state.snapshot)
-        document = state.documents["404"]
-        assert document is not None
-        return document
+        found = state.documents.get(NOT_FOUND)
+        if found is None:
+            found = self._prepare(NOT_FOUND, not_found_page(state.snapshot), state.snapshot)
+            state.documents[NOT_FOUND] = found
+        return found
+
+    def _prepare(self, path: str, document: Document, snapshot: Snapshot) -> Prepared:
+        stamp = self._validators.last_modified(path, document.etag, document.last_modified)
+        return prepare(document, stamp, snapshot.settings.cache_max_age)
 
 
 def resolve(snapshot: Snapshot, path: str) -> Callable[[], Document] | None:

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Flask, Response, jsonify, redirect, request
 from werkzeug.exceptions import HTTPException
 
-from .render import Document
 from .site import Site
 
 log = logging.getLogger(__name__)
@@ -34,11 +33,10 @@ def init_app(app: Flask, site: Site) -> None:
     @app.route("/", defaults={"path": ""}, methods=ALLOWED)
     @app.route("/<path:path>", methods=ALLOWED)
     def document(path: str) -> Any:
+        # Documents the site serves are answered by FastPath before Flask; what
+        # reaches here is a path without its trailing slash, or unknown.
         url_path = "/" + path
-        found = site.document(url_path)
-        if found is not None:
-            return _respond(found)
-        if not url_path.endswith("/") and site.document(url_path + "/") is not None:
+        if not url_path.endswith("/") and site.prepared(url_path + "/") is not None:
             return redirect(request.script_root + url_path + "/", code=308)
         return _not_found(site)
 
@@ -59,14 +57,6 @@ def init_app(app: Flask, site: Site) -> None:
         return Response("500 Internal Server Error\n", 500, content_type="text/plain")
 
 
-def _respond(document: Document) -> Response:
-    response = Response(document.body, content_type=document.media_type)
-    response.set_etag(document.etag.strip('"'))
-    response.last_modified = document.last_modified
-    response.make_conditional(request)
-    return response
-
-
 def _not_found(site: Site) -> Response:
-    page = site.not_found()
-    return Response(page.body, 404, content_type=page.media_type)
+    page = site.not_found().identity
+    return Response(page.body, 404, content_type="text/html; charset=utf-8")
