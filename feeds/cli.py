@@ -14,7 +14,8 @@ from . import __version__
 from .app import ROOT_VARIABLE
 from .config import load_settings
 from .errors import FeedsError
-from .index import Problem, Snapshot, parse_all
+from .index import Problem, build_snapshot
+from .storyfile import create_story
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", parents=[common],
                                 help="check config.yaml and every story; exit 1 on any problem")
     check.set_defaults(run=_check)
+
+    new = commands.add_parser("new", parents=[common],
+                              help="write a new story file, ready to edit, and print its path")
+    new.add_argument("title", help="the story's headline")
+    new.add_argument("--section", help="the section folder under content/ (default: none)")
+    new.add_argument("--tag", action="append", default=[], dest="tags", metavar="TAG",
+                     help="a tag; repeat for more")
+    new.set_defaults(run=_new)
     return parser
 
 
@@ -97,10 +106,23 @@ def _check(args: argparse.Namespace, root: Path) -> int:
     except FeedsError as error:
         print(Problem.from_error(error))
         return 1
-    snapshot = Snapshot.build(settings, parse_all(root, settings), datetime.now(UTC))
+    snapshot = build_snapshot(root, settings, datetime.now(UTC))
     for problem in snapshot.problems:
         print(problem)
+    if not settings.write_ids:
+        for story in snapshot.unidentified():
+            print(f"{story.source}:1: warning: no id, so readers know it by one made from its "
+                  f"date and path ({story.id}), which changes if the file moves: add "
+                  f"'id: \"{story.id}\"' to keep it.")
     count = len(snapshot.problems)
-    summary = f"{len(snapshot.stories)} stories published, {count} problem{'s' * (count != 1)}"
+    summary = f"{snapshot.count()} stories published, {count} problem{'s' * (count != 1)}"
     print(summary, file=sys.stderr)
     return 1 if count else 0
+
+
+def _new(args: argparse.Namespace, root: Path) -> int:
+    settings = load_settings(root)
+    path = create_story(root, settings, args.title, args.section, args.tags,
+                        datetime.now(settings.timezone))
+    print(path.relative_to(root).as_posix() if path.is_relative_to(root) else path)
+    return 0

@@ -86,7 +86,7 @@ class Settings:
 def load_settings(root: Path) -> Settings:
     """Read and check ``root/config.yaml``; raise ``ConfigError`` naming the key and the line."""
     path = root / CONFIG_NAME
-    shown = str(path)
+    shown = CONFIG_NAME  # like story files, named relative to the site folder
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:

@@ -1,14 +1,18 @@
-"""An immutable snapshot of the published site, and the catalogue of files it is built from.
+"""The catalogue of story files, kept current one file at a time, and its immutable snapshots.
 
-Read everything, then publish: one bad file becomes a ``Problem`` beside the
-snapshot and is left out; it never stops the others (Pelican's rule).
+Read everything once, then only what changes: the ``Catalog`` re-parses a
+changed file and updates just the groups (site, section, tag, author) that
+story is in, so the cost of one change does not grow with the site. A bad file
+becomes a ``Problem`` beside the snapshot and never stops the others; a story
+that was good keeps its last good version live until its file is mended.
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -16,10 +20,15 @@ from types import MappingProxyType
 
 from .config import Settings
 from .errors import FeedsError
-from .story import Story
+from .story import Story, slugify
 from .storyfile import is_story_file, read_story
 
 log = logging.getLogger(__name__)
+
+# A group of stories that has its own listing and feeds: ("site", ""),
+# ("section", "world"), ("tag", "<slug>"), ("author", "<slug>").
+GroupKey = tuple[str, str]
+SITE: GroupKey = ("site", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,67 +47,256 @@ class Problem:
         return f"{self.source}:{self.line or 1}: {self.message}"
 
 
+def groups_of(story: Story) -> set[GroupKey]:
+    """Return every group a story is listed in."""
+    keys = {SITE}
+    if story.section:
+        keys.add(("section", story.section))
+    keys.update(("tag", slugify(tag)) for tag in story.tags)
+    keys.update(("author", slugify(author.name)) for author in story.authors)
+    return keys
+
+
+def _order(story: Story) -> tuple[datetime, str]:
+    return (story.date, story.source)
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """Everything a request needs, swapped in whole so no reader sees half an update."""
+    """Everything a request needs at one moment, swapped in whole: no reader sees half an update.
+
+    Each group is a tuple in publication order, future stories included;
+    ``as_of`` decides which of them are live, so building a snapshot copies
+    references, never stories.
+    """
 
     settings: Settings
-    stories: tuple[Story, ...]
-    problems: tuple[Problem, ...]
-    next_due: datetime | None = None
-    by_path: Mapping[str, Story] = field(default_factory=dict)
+    as_of: datetime
+    groups: Mapping[GroupKey, tuple[Story, ...]]
+    by_path: Mapping[str, Story]
+    problems: tuple[Problem, ...] = ()
+    names: Mapping[GroupKey, str] = field(default_factory=dict)
 
-    @classmethod
-    def build(
-        cls,
-        settings: Settings,
-        parsed: Mapping[str, Story | Problem],
-        now: datetime,
-        problems: tuple[Problem, ...] = (),
-    ) -> Snapshot:
-        """Select what is published at ``now`` from every parsed file, newest first."""
-        found = list(problems)
-        candidates: list[Story] = []
-        for item in parsed.values():
-            if isinstance(item, Problem):
-                found.append(item)
-            elif not item.draft:
-                candidates.append(item)
-        # The first published of two stories with one id or one permalink stays
-        # (RFC 4287 4.2.6: an id names one entry forever); the later one is refused.
-        candidates.sort(key=lambda s: (s.date, s.source))
-        seen_ids: dict[str, Story] = {}
-        seen_paths: dict[str, Story] = {}
-        live: list[Story] = []
-        upcoming: list[datetime] = []
-        for story in candidates:
-            if story.id in seen_ids:
-                first = seen_ids[story.id]
-                found.append(Problem(story.source, None,
-                                     f"id {story.id!r} is already used by {first.source}: "
-                                     "give this story its own id."))
-                continue
-            if story.path in seen_paths:
-                first = seen_paths[story.path]
-                found.append(Problem(story.source, None,
-                                     f"{first.source} already publishes /{story.path}/: "
-                                     "rename one of the two files."))
-                continue
-            seen_ids[story.id] = story
-            seen_paths[story.path] = story
-            if story.date > now:
-                upcoming.append(story.date)
+    def count(self, group: GroupKey = SITE) -> int:
+        """Return how many stories of ``group`` are published."""
+        stories = self.groups.get(group, ())
+        return bisect.bisect_right(stories, self.as_of, key=lambda s: s.date)
+
+    def latest(self, group: GroupKey = SITE, limit: int | None = None,
+               offset: int = 0) -> tuple[Story, ...]:
+        """Return published stories of ``group``, newest first."""
+        stories = self.groups.get(group, ())
+        end = self.count(group) - offset
+        start = 0 if limit is None else max(0, end - limit)
+        return tuple(reversed(stories[start:max(end, 0)]))
+
+    @property
+    def next_due(self) -> datetime | None:
+        """Return when the next scheduled story goes live, if one is waiting."""
+        stories = self.groups.get(SITE, ())
+        index = self.count()
+        return stories[index].date if index < len(stories) else None
+
+    def unidentified(self) -> list[Story]:
+        """Return the published stories whose id is derived, not written in their file."""
+        return [s for s in self.latest() if not s.has_own_id]
+
+    def story(self, path: str) -> Story | None:
+        """Return the published story whose permalink path is ``path``."""
+        found = self.by_path.get(path)
+        return found if found is not None and found.date <= self.as_of else None
+
+
+@dataclass(slots=True)
+class Change:
+    """A published story that appeared, changed or went away (``None`` on the missing side)."""
+
+    before: Story | None
+    after: Story | None
+
+    def groups(self) -> set[GroupKey]:
+        found: set[GroupKey] = set()
+        for story in (self.before, self.after):
+            if story is not None:
+                found |= groups_of(story)
+        return found
+
+
+class Catalog:
+    """Every story file's latest good parse and current problem, grouped for publishing.
+
+    Not thread-safe: one thread (the watcher) owns it and hands out snapshots.
+    """
+
+    def __init__(self, root: Path, settings: Settings):
+        self.root = root
+        self.settings = settings
+        self.good: dict[str, Story] = {}  # source -> last good parse
+        self.broken: dict[str, Problem] = {}  # source -> why its file cannot be used now
+        self._claims: dict[tuple[str, str], list[Story]] = {}  # ("id"|"path", value) -> stories
+        self._accepted: dict[str, Story] = {}  # source -> story published (or scheduled)
+        self._refused: dict[str, Problem] = {}  # source -> why it lost its id or path
+        self._groups: dict[GroupKey, tuple[Story, ...]] = {}
+        self._by_path: dict[str, Story] = {}
+        self._names: dict[GroupKey, str] = {}
+        self.unidentified: dict[str, Story] = {}  # source -> published story with a derived id
+
+    # Reading files ---------------------------------------------------------------------------
+
+    def load_all(self) -> list[Change]:
+        """Parse every story file of the site."""
+        return self.update(path.relative_to(self.root).as_posix()
+                           for path in story_files(self.root))
+
+    def update(self, sources: Iterable[str]) -> list[Change]:
+        """Re-read the given files (paths relative to the root; gone files are removed)."""
+        touched: list[Story] = []
+        for source in sources:
+            old = self.good.get(source)
+            path = self.root / source
+            if not path.is_file():
+                self.good.pop(source, None)
+                self.broken.pop(source, None)
             else:
-                live.append(story)
-        live.reverse()
-        found.sort(key=lambda p: (p.source, p.line or 0))
-        return cls(
-            settings=settings,
-            stories=tuple(live),
-            problems=tuple(found),
-            next_due=min(upcoming, default=None),
-            by_path=MappingProxyType({s.path: s for s in live}),
+                parsed = parse_file(path, self.root, self.settings)
+                if isinstance(parsed, Problem):
+                    self.broken[source] = parsed  # the last good version, if any, stays
+                    continue
+                self.broken.pop(source, None)
+                if parsed == old:
+                    continue  # saved again unchanged: keep the very same object
+                self.good[source] = parsed
+            new = self.good.get(source)
+            if old is new:
+                continue
+            if old is not None:
+                self._unclaim(old)
+                touched.append(old)
+            if new is not None and not new.draft:
+                self._claim(new)
+                touched.append(new)
+        return self._settle(touched)
+
+    def forget_all(self) -> list[Change]:
+        """Drop every story (before a full reload with new settings)."""
+        return self.update(list(self.good) + list(self.broken))
+
+    # Claims: one story per id and per permalink (RFC 4287 4.2.6) ------------------------------
+
+    def _claim(self, story: Story) -> None:
+        for key in (("id", story.id), ("path", story.path)):
+            self._claims.setdefault(key, []).append(story)
+
+    def _unclaim(self, story: Story) -> None:
+        for key in (("id", story.id), ("path", story.path)):
+            claimants = self._claims.get(key, [])
+            if story in claimants:
+                claimants.remove(story)
+            if not claimants:
+                self._claims.pop(key, None)
+
+    def _winner(self, key: tuple[str, str]) -> Story | None:
+        claimants = self._claims.get(key)
+        if not claimants:
+            return None
+        # The story already published keeps its claim; among newcomers, the earliest.
+        return min(claimants, key=lambda s: (s.source not in self._accepted, *_order(s)))
+
+    def _settle(self, touched: list[Story]) -> list[Change]:
+        """Re-decide who is published among every story sharing an id or path with ``touched``."""
+        contenders: dict[str, Story] = {}
+        for story in touched:
+            for key in (("id", story.id), ("path", story.path)):
+                for other in self._claims.get(key, []):
+                    contenders[other.source] = other
+            contenders.setdefault(story.source, story)
+        changes: list[Change] = []
+        sources = {s.source for s in touched} | set(contenders)
+        for source in sorted(sources):
+            before = self._accepted.get(source)
+            candidate = contenders.get(source)
+            if candidate is not None and candidate is not self.good.get(source):
+                candidate = None  # a stale claimant from before this update
+            after = candidate if candidate is not None and self._wins(candidate) else None
+            self._refused.pop(source, None)
+            if candidate is not None and after is None:
+                self._refused[source] = self._refusal(candidate)
+            if before is after:
+                continue
+            self._publish(source, before, after)
+            changes.append(Change(before, after))
+        return changes
+
+    def _wins(self, story: Story) -> bool:
+        return all(self._winner(key) is story for key in (("id", story.id), ("path", story.path)))
+
+    def _refusal(self, story: Story) -> Problem:
+        holder = self._winner(("id", story.id))
+        if holder is not None and holder is not story:
+            return Problem(story.source, None, f"id {story.id!r} is already used by "
+                                               f"{holder.source}: give this story its own id.")
+        holder = self._winner(("path", story.path))
+        name = holder.source if holder is not None else "another file"
+        return Problem(story.source, None, f"{name} already publishes /{story.path}/: "
+                                           "rename one of the two files.")
+
+    def _publish(self, source: str, before: Story | None, after: Story | None) -> None:
+        self.unidentified.pop(source, None)
+        if after is not None and not after.has_own_id:
+            self.unidentified[source] = after
+        if before is not None:
+            del self._accepted[source]
+            if self._by_path.get(before.path) is before:
+                del self._by_path[before.path]
+            for key in groups_of(before):
+                group = list(self._groups.get(key, ()))
+                group.pop(bisect.bisect_left(group, _order(before), key=_order))
+                self._set_group(key, tuple(group), None)
+        if after is not None:
+            self._accepted[source] = after
+            self._by_path[after.path] = after
+            for key in groups_of(after):
+                group = list(self._groups.get(key, ()))
+                bisect.insort(group, after, key=_order)
+                self._set_group(key, tuple(group), after)
+
+    def _set_group(self, key: GroupKey, stories: tuple[Story, ...], added: Story | None) -> None:
+        if stories:
+            self._groups[key] = stories
+            if added is not None:
+                self._names.setdefault(key, _display_name(key, added))
+        else:
+            self._groups.pop(key, None)
+            self._names.pop(key, None)
+
+    # Snapshots -------------------------------------------------------------------------------
+
+    def problems(self) -> tuple[Problem, ...]:
+        """Return every current problem, sorted by file."""
+        found = [*self.broken.values(), *self._refused.values()]
+        return tuple(sorted(found, key=lambda p: (p.source, p.line or 0, p.message)))
+
+    def snapshot(self, now: datetime, extra_problems: Iterable[Problem] = ()) -> Snapshot:
+        """Freeze the catalogue as published at ``now`` (a few shallow copies, no re-sorting)."""
+        problems = tuple(sorted([*self.problems(), *extra_problems],
+                                key=lambda p: (p.source, p.line or 0)))
+        return Snapshot(
+            settings=self.settings,
+            as_of=now,
+            groups=MappingProxyType(dict(self._groups)),
+            by_path=MappingProxyType(dict(self._by_path)),
+            problems=problems,
+            names=MappingProxyType(dict(self._names)),
         )
+
+
+def _display_name(key: GroupKey, story: Story) -> str:
+    kind, slug = key
+    if kind == "tag":
+        return next(t for t in story.tags if slugify(t) == slug)
+    if kind == "author":
+        return next(a.name for a in story.authors if slugify(a.name) == slug)
+    return slug
 
 
 def story_files(root: Path) -> Iterator[Path]:
@@ -122,9 +320,8 @@ def parse_file(path: Path, root: Path, settings: Settings) -> Story | Problem:
         return problem
 
 
-def parse_all(root: Path, settings: Settings) -> dict[str, Story | Problem]:
-    """Parse every story file of a site, keyed by its path relative to ``root``."""
-    return {
-        path.relative_to(root).as_posix(): parse_file(path, root, settings)
-        for path in story_files(root)
-    }
+def build_snapshot(root: Path, settings: Settings, now: datetime) -> Snapshot:
+    """Read a whole site and return it as published at ``now`` (for one-shot commands)."""
+    catalog = Catalog(root, settings)
+    catalog.load_all()
+    return catalog.snapshot(now)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from .index import Snapshot
+from .index import SITE, Snapshot
 from .render import (
     EPOCH,
     MEDIA_TYPES,
@@ -63,7 +63,7 @@ def _page(template: str, snapshot: Snapshot, **context: object) -> bytes:
 
 def front_page(snapshot: Snapshot) -> Document:
     """Render ``/``: the latest stories."""
-    stories = snapshot.stories[: snapshot.settings.page_size]
+    stories = snapshot.latest(SITE, snapshot.settings.page_size)
     body = _page("front.html", snapshot, stories=stories)
     return Document(body, HTML, newest_update(stories))
 
@@ -79,5 +79,5 @@ def story_page(snapshot: Snapshot, story: Story) -> Document:
 
 def not_found_page(snapshot: Snapshot) -> Document:
     """Render the 404 page, which still offers the site's feeds and latest stories."""
-    body = _page("not_found.html", snapshot, stories=snapshot.stories[:5])
+    body = _page("not_found.html", snapshot, stories=snapshot.latest(SITE, 5))
     return Document(body, HTML, EPOCH)

@@ -23,7 +23,8 @@ from feedgen.feed import FeedGenerator
 
 from . import __version__
 from .config import Settings
-from .index import Snapshot
+from .feedlinks import EntryLinks, FeedLinks
+from .index import SITE, Snapshot
 from .markup import summarize, to_html
 from .story import Author, Story
 
@@ -78,7 +79,7 @@ def site_feed(snapshot: Snapshot) -> FeedSpec:
         path="/",
         title=settings.title,
         description=settings.description or f"The latest stories from {settings.title}.",
-        stories=snapshot.stories[: settings.feed_size],
+        stories=snapshot.latest(SITE, settings.feed_size),
     )
 
 
@@ -117,6 +118,7 @@ def _site_author(settings: Settings) -> Author:
 def _generator(spec: FeedSpec, settings: Settings, name: str) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
+    fg.register_extension("links", FeedLinks, EntryLinks, atom=True, rss=True)
     page = settings.url(spec.path)
     fg.id(page)
     fg.title(spec.title)
@@ -124,6 +126,9 @@ def _generator(spec: FeedSpec, settings: Settings, name: str) -> FeedGenerator:
     fg.subtitle(spec.description)
     # feedgen takes the *last* link as RSS <link>, so the page goes last.
     fg.link(href=spec.feed_url(settings, name), rel="self", type=MEDIA_TYPES[name].split(";")[0])
+    for hub in settings.hubs:  # WebSub 4: rel="hub" beside rel="self"
+        fg.link(href=hub, rel="hub")
+    fg.links.hubs = list(settings.hubs)
     fg.link(href=page, rel="alternate", type="text/html")
     fg.language(settings.language)
     fg.generator(GENERATOR, version=__version__, uri=GENERATOR_URI)
@@ -141,13 +146,14 @@ def _generator(spec: FeedSpec, settings: Settings, name: str) -> FeedGenerator:
 def _entry(settings: Settings, story: Story) -> FeedEntry:
     fe = FeedEntry()
     fe.load_extension("dc", atom=False, rss=True)
+    fe.register_extension("links", EntryLinks, atom=True, rss=False)
     url = permalink(settings, story)
     fe.id(story.id)
     fe.guid(story.id, permalink=story.id == url)
     fe.title(story.title)
+    fe.link(href=url, rel="alternate", type="text/html")
     if story.link:
-        fe.link(href=story.link, rel="related", type="text/html")
-    fe.link(href=url, rel="alternate", type="text/html")  # last: feedgen's RSS <link>
+        fe.links.links.append({"rel": "related", "href": story.link, "type": "text/html"})
     fe.published(story.date)
     fe.updated(story.updated)
     for author in story.authors:
@@ -196,6 +202,8 @@ def _json(settings: Settings, spec: FeedSpec) -> bytes:
         "description": spec.description,
         "language": settings.language,
         "authors": [_json_author(_site_author(settings))],
+        **({"hubs": [{"type": "WebSub", "url": hub} for hub in settings.hubs]}
+           if settings.hubs else {}),
         "items": [_json_item(settings, s) for s in spec.stories],
     }
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

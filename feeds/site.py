@@ -1,89 +1,240 @@
-"""The live site: the current snapshot and the documents rendered from it, by URL path.
+"""The live site: the current snapshot, the documents rendered from it, and how it changes.
 
-Plain Python, no Flask: the web layer asks ``Site.prepared(path)`` and gets
-bytes that were rendered and compressed once for this snapshot and kept.
+Plain Python, no Flask. Requests call ``prepared(path)``: bytes rendered and
+compressed once per content version. The watcher thread calls ``refresh`` and
+``tick``; each builds a new snapshot and swaps it in as one reference, keeping
+every rendered document the change did not touch.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import Settings, load_settings
-from .index import Snapshot, parse_all
+from .errors import ConfigError, FeedsError
+from .index import SITE, Catalog, Change, GroupKey, Problem, Snapshot, groups_of
 from .pages import front_page, not_found_page, story_page
 from .render import MEDIA_TYPES, Document, render_feed, site_feed
 from .responses import Prepared, prepare
-from .validators import ValidatorStore
+from .storyfile import write_id
+from .validators import STATE_FOLDER, ValidatorStore
 
 log = logging.getLogger(__name__)
 
 NOT_FOUND = "(404)"  # not a path any request can have: every request path starts with /
 
 
+@dataclass(frozen=True, slots=True)
+class Route:
+    """How to render one URL path, and what it depends on (so a change knows what to drop)."""
+
+    render: Callable[[], Document]
+    group: GroupKey | None = None
+    story: str | None = None
+    feed: bool = False
+
+
 @dataclass(slots=True)
 class _State:
-    """A snapshot with its memo of rendered documents; replaced whole, never edited."""
+    """A snapshot with its memo of rendered documents; replaced whole, never swapped piecemeal."""
 
     snapshot: Snapshot
-    documents: dict[str, Prepared] = field(default_factory=dict)
+    documents: dict[str, tuple[Prepared, Route]] = field(default_factory=dict)
+
+
+Announce = Callable[[str], None]
 
 
 class Site:
     """A site folder served live: one current state, swapped as a single reference."""
 
-    def __init__(self, root: Path, settings: Settings | None = None):
+    def __init__(self, root: Path, settings: Settings | None = None,
+                 announce: Announce | None = None):
         self.root = root
-        settings = settings or load_settings(root)
-        self._state = _State(self._build(settings))
         self._validators = ValidatorStore(root)
-
-    def _build(self, settings: Settings) -> Snapshot:
-        return Snapshot.build(settings, parse_all(self.root, settings), datetime.now(UTC))
+        self._announce = announce
+        self._catalog = Catalog(root, settings or load_settings(root))
+        self._catalog.load_all()
+        self._config_problem: Problem | None = None
+        self._state = _State(self._catalog.snapshot(_now()))
+        self._publishing = threading.Lock()  # refresh and tick come from one thread; be sure
+        self._id_attempts: dict[str, object] = {}
 
     @property
     def snapshot(self) -> Snapshot:
         return self._state.snapshot
+
+    @property
+    def settings(self) -> Settings:
+        return self._catalog.settings
+
+    # Requests --------------------------------------------------------------------------------
 
     def prepared(self, path: str) -> Prepared | None:
         """Return the document served at ``path``, rendered and compressed on first use."""
         state = self._state
         found = state.documents.get(path)
         if found is not None:
-            return found
-        render = resolve(state.snapshot, path)
-        if render is None:
+            return found[0]
+        route = resolve(state.snapshot, path)
+        if route is None:
             return None  # unknown paths are unbounded, so they are not remembered
-        found = self._prepare(path, render(), state.snapshot)
-        state.documents[path] = found
-        return found
+        prepared = self._prepare(path, route, state.snapshot)
+        state.documents[path] = (prepared, route)
+        return prepared
 
     def not_found(self) -> Prepared:
         """Return the 404 page of the current snapshot."""
         state = self._state
         found = state.documents.get(NOT_FOUND)
         if found is None:
-            found = self._prepare(NOT_FOUND, not_found_page(state.snapshot), state.snapshot)
+            route = Route(lambda: not_found_page(state.snapshot), group=SITE)
+            found = (self._prepare(NOT_FOUND, route, state.snapshot), route)
             state.documents[NOT_FOUND] = found
-        return found
+        return found[0]
 
-    def _prepare(self, path: str, document: Document, snapshot: Snapshot) -> Prepared:
-        stamp = self._validators.last_modified(path, document.etag, document.last_modified)
-        return prepare(document, stamp, snapshot.settings.cache_max_age)
+    def _prepare(self, path: str, route: Route, snapshot: Snapshot) -> Prepared:
+        document = route.render()
+        stamp, changed = self._validators.last_modified(path, document.etag,
+                                                        document.last_modified)
+        if changed and route.feed and self._announce is not None:
+            self._announce(snapshot.settings.url(path))
+        return prepare(document, stamp, snapshot.settings.cache_max_age,
+                       hub_links(snapshot.settings, path) if route.feed else ())
+
+    # Changes ---------------------------------------------------------------------------------
+
+    def known_sources(self) -> set[str]:
+        """Return every story file the catalogue knows, good or broken."""
+        catalog = self._catalog
+        return set(catalog.good) | set(catalog.broken)
+
+    def write_missing_ids(self) -> None:
+        """Write its id into each published story file that has none (RFC 4287 4.2.6).
+
+        The id written is the one already served (derived from host, date and
+        path), so readers see no change; from then on the file carries it, and
+        a rename or a move keeps it.
+        """
+        catalog = self._catalog
+        if not catalog.settings.write_ids or not catalog.unidentified:
+            return
+        now = _now()
+        for source, story in list(catalog.unidentified.items()):
+            if story.date > now or self._id_attempts.get(source) == story:
+                continue
+            self._id_attempts[source] = story  # once per version, whatever the outcome
+            try:
+                if write_id(self.root / source, story.id, self.root / STATE_FOLDER / "ids.lock"):
+                    log.info("%s: wrote its permanent id %s", source, story.id)
+            except (OSError, FeedsError) as error:
+                log.warning("%s: cannot write its id (%s); it is served with the derived id "
+                            "%s until then", source, error, story.id)
+
+    def refresh(self, sources: Iterable[str] = (), config_changed: bool = False) -> None:
+        """Re-read changed story files (and config.yaml) and publish the result."""
+        with self._publishing:
+            everything = config_changed and self._reload_config()
+            changes = self._catalog.update(sources)
+            self._swap(changes, everything)
+
+    def tick(self) -> None:
+        """Publish the stories whose time has come (no file changed)."""
+        with self._publishing:
+            self._swap([], False)
+
+    def _reload_config(self) -> bool:
+        """Load config.yaml again; a broken one keeps the last good settings serving."""
+        try:
+            settings = load_settings(self.root)
+        except ConfigError as error:
+            problem = Problem.from_error(error)
+            if problem != self._config_problem:
+                log.error("%s (the last good config keeps serving)", problem)
+            self._config_problem = problem
+            return False
+        self._config_problem = None
+        if settings == self._catalog.settings:
+            return False
+        log.info("config.yaml changed: reading every story again")
+        catalog = Catalog(self.root, settings)
+        catalog.load_all()
+        self._catalog = catalog
+        return True
+
+    def _swap(self, changes: list[Change], everything: bool) -> None:
+        old = self._state
+        snapshot = self._catalog.snapshot(
+            _now(), [self._config_problem] if self._config_problem else [])
+        changes = changes + _came_due(old.snapshot, snapshot)
+        if everything:
+            kept: dict[str, tuple[Prepared, Route]] = {}
+        else:
+            groups = set().union(*(c.groups() for c in changes)) if changes else set()
+            stories = {s.path for c in changes for s in (c.before, c.after) if s is not None}
+            kept = {path: doc for path, doc in old.documents.items()
+                    if doc[1].group not in groups and doc[1].story not in stories}
+            if not changes and snapshot.problems == old.snapshot.problems:
+                return
+        self._state = _State(snapshot, kept)
+        self.render_feeds()
+
+    def render_feeds(self) -> None:
+        """Render changed feeds now rather than at the next poll: dates and WebSub pings are then
+        as of the change. Only feeds that were ever served are worth it."""
+        state = self._state
+        for path, route in feed_routes(state.snapshot):
+            if path not in state.documents and (
+                    route.group == SITE or self._validators.known(path)):
+                state.documents[path] = (self._prepare(path, route, state.snapshot), route)
 
 
-def resolve(snapshot: Snapshot, path: str) -> Callable[[], Document] | None:
-    """Map a URL path to the function that renders it: the site's one URL table."""
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _came_due(before: Snapshot, after: Snapshot) -> list[Change]:
+    """Return the scheduled stories that went live between two snapshots."""
+    stories = after.groups.get(SITE, ())
+    start, end = before.count(), after.count()
+    if before.groups.get(SITE) is not stories:
+        return []  # the catalogue changed too; its own changes already name these groups
+    return [Change(None, story) for story in stories[start:end]]
+
+
+def hub_links(settings: Settings, path: str) -> list[tuple[str, str]]:
+    """Return WebSub discovery Link headers for a feed (WebSub 4: rel=hub and rel=self)."""
+    if not settings.hubs:
+        return []
+    links = [f'<{hub}>; rel="hub"' for hub in settings.hubs]
+    links.append(f'<{settings.url(path)}>; rel="self"')
+    return [("Link", ", ".join(links))]
+
+
+def feed_routes(snapshot: Snapshot) -> list[tuple[str, Route]]:
+    """Return every feed URL path the snapshot serves, with its route."""
+    return [(f"/{name}", route) for name in MEDIA_TYPES
+            if (route := resolve(snapshot, f"/{name}")) is not None]
+
+
+def resolve(snapshot: Snapshot, path: str) -> Route | None:
+    """Map a URL path to how it is rendered: the site's one URL table."""
     if path == "/":
-        return lambda: front_page(snapshot)
+        return Route(lambda: front_page(snapshot), group=SITE)
     name = path[1:]
     if name in MEDIA_TYPES:
-        return lambda: render_feed(snapshot, site_feed(snapshot), name)
+        return Route(lambda: render_feed(snapshot, site_feed(snapshot), name), group=SITE,
+                     feed=True)
     if path.endswith("/"):
-        story = snapshot.by_path.get(path[1:-1])
+        story = snapshot.story(path[1:-1])
         if story is not None:
-            return lambda: story_page(snapshot, story)
+            return Route(lambda: story_page(snapshot, story), story=story.path)
     return None
+
+
+__all__ = ["Site", "resolve", "groups_of"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -63,3 +65,14 @@ class Story:
     def url_path(self) -> str:
         """Return the story's permalink path, ``/<path>/``."""
         return f"/{self.path}/"
+
+
+def slugify(name: str) -> str:
+    """Return the URL slug of a tag or author name: lowercase ASCII words joined by hyphens.
+
+    Stable (the same name always gives the same slug) so tag and author URLs
+    never move; names that slug alike are reported by the index.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug or "-".join(f"u{ord(c):x}" for c in name if not c.isspace())[:80] or "untitled"

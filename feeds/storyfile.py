@@ -8,7 +8,12 @@ tag in a story can construct a Python object.
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import re
+import shutil
+import uuid
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -19,7 +24,7 @@ import yaml
 from .config import SafeLoader, Settings, parse_author
 from .errors import StoryError
 from .markup import xml_safe
-from .story import Author, Enclosure, Image, Story
+from .story import Author, Enclosure, Image, Story, slugify
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -331,3 +336,86 @@ def _link(f: _Fields) -> str | None:
     if value is not None and urlsplit(value).scheme not in ("http", "https"):
         raise f.fail("link", f"{value!r} is not an absolute http(s) URL.")
     return value
+
+
+def write_id(file: Path, story_id: str, lock: Path) -> bool:
+    """Insert ``id: "<story_id>"`` into a story file that has none, changing nothing else.
+
+    The new line goes right after the opening ``---`` (Markdown) or at the top
+    (YAML), in the file's own line ending. The file is replaced atomically, and
+    only if nobody wrote to it meanwhile; ``lock`` keeps the server's workers
+    from doing it twice. Return whether the file was written.
+    """
+    lock.parent.mkdir(exist_ok=True)
+    with open(lock, "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        before = file.stat()
+        raw = file.read_bytes()
+        updated = _with_id(raw, story_id, file.name.endswith(YAML_SUFFIXES))
+        if updated is None:
+            return False
+        temporary = file.with_name(f".{file.name}.{os.getpid()}.id.tmp")  # ignored: starts with .
+        try:
+            temporary.write_bytes(updated)
+            shutil.copymode(file, temporary)
+            after = file.stat()
+            if (after.st_mtime_ns, after.st_size) != (before.st_mtime_ns, before.st_size):
+                return False  # someone is writing it: try again at the next change
+            os.replace(temporary, file)
+        finally:
+            temporary.unlink(missing_ok=True)
+    return True
+
+
+def _with_id(raw: bytes, story_id: str, is_yaml: bool) -> bytes | None:
+    """Return the bytes with the id line added; None if it has an id or no front matter."""
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    text = raw[len(bom):].decode("utf-8")
+    newline = "\r\n" if "\r\n" in text.partition("\n")[0] + "\n" else "\n"
+    line = f"id: {json.dumps(story_id, ensure_ascii=False)}{newline}"
+    if is_yaml:
+        front = text
+        fence = re.match(r"---[ \t]*\r?\n", text)
+        at = fence.end() if fence else 0
+    else:
+        fence = _FRONT_MATTER_FENCE.match(text)
+        if fence is None:
+            return None
+        closing = _FRONT_MATTER_FENCE.search(text, fence.end())
+        front = text[: closing.start()] if closing else text
+        at = text.index("\n", fence.start()) + 1
+    if re.search(r"^id[ \t]*:", front, re.MULTILINE):
+        return None
+    return bom + (text[:at] + line + text[at:]).encode("utf-8")
+
+
+def create_story(root: Path, settings: Settings, title: str, section: str | None,
+                 tags: list[str], when: datetime) -> Path:
+    """Write a new Markdown story with a fresh id and ``when`` as its date; never overwrite."""
+    clean_title = " ".join(xml_safe(title).split())
+    if not clean_title:
+        raise StoryError("the title is blank: give the story a headline.")
+    folder = root / "content"
+    if section:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", section):
+            raise StoryError(f"section {section!r} must be one folder name: letters, digits, "
+                             "'.', '_' or '-'.")
+        folder = folder / section
+    path = folder / f"{slugify(clean_title)[:80].strip('-')}.md"
+    lines = [
+        f"title: {json.dumps(clean_title, ensure_ascii=False)}",  # JSON strings are YAML too
+        f"id: \"urn:uuid:{uuid.uuid4()}\"",
+        f"date: {when.replace(microsecond=0).isoformat()}",
+    ]
+    if tags:
+        listed = [" ".join(t.split()) for t in tags if t.strip()]
+        lines.append(f"tags: {json.dumps(listed, ensure_ascii=False)}")
+    text = "---\n" + "\n".join(lines) + "\n---\n\nWrite the story here.\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise StoryError("this file already exists: choose another title, or edit it.",
+                         path.relative_to(root)) from None
+    return path

@@ -47,12 +47,20 @@ class ValidatorStore:
                    "(path TEXT PRIMARY KEY, etag TEXT NOT NULL, last_modified INTEGER NOT NULL)")
         return db
 
-    def last_modified(self, path: str, etag: str, content_date: datetime) -> int:
-        """Return the Last-Modified second for this body of ``path``.
+    def known(self, path: str) -> bool:
+        """Tell whether a body was ever served at ``path``."""
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM validators WHERE path = ?", (path,)).fetchone()
+        return row is not None
+
+    def last_modified(self, path: str, etag: str, content_date: datetime) -> tuple[int, bool]:
+        """Return the Last-Modified second for this body of ``path``, and whether it is a change.
 
         The first body ever served at a path gets its content's own date (so a
         fresh start on any machine agrees); each new body after that gets now,
-        and always at least one second more than the body before it.
+        and always at least one second more than the body before it. Only the
+        one process that records a new body is told it changed: that is the
+        one that announces it (WebSub), so each change is announced once.
         """
         now = int(time.time())
         with self._lock:
@@ -62,7 +70,7 @@ class ValidatorStore:
                                        (path,)).fetchone()
                 if row is not None and row[0] == etag:
                     self._db.execute("COMMIT")
-                    return int(row[1])
+                    return int(row[1]), False
                 if row is None:
                     stamp = min(math.floor(content_date.timestamp()), now)
                 else:
@@ -70,7 +78,7 @@ class ValidatorStore:
                 self._db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?)",
                                  (path, etag, stamp))
                 self._db.execute("COMMIT")
-                return stamp
+                return stamp, row is not None
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise

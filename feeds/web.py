@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from flask import Flask, Response, jsonify, redirect, request
@@ -21,14 +22,17 @@ def init_app(app: Flask, site: Site) -> None:
     @app.get("/healthz")
     def healthz() -> Any:
         snapshot = site.snapshot
-        return jsonify(
+        response = jsonify(
             status="ok" if not snapshot.problems else "problems",
-            stories=len(snapshot.stories),
+            worker=os.getpid(),
+            stories=snapshot.count(),
             problems=[
                 {"file": p.source, "line": p.line, "message": p.message}
                 for p in snapshot.problems
             ],
         )
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.route("/", defaults={"path": ""}, methods=ALLOWED)
     @app.route("/<path:path>", methods=ALLOWED)

@@ -9,7 +9,7 @@ import feedparser
 import pytest
 
 from feeds.config import load_settings
-from feeds.index import Snapshot, parse_all
+from feeds.index import Snapshot, build_snapshot
 from feeds.render import WRITERS, render_feed, site_feed
 
 from .conftest import story_text, write_config, write_story
@@ -18,8 +18,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def snapshot(root: Path) -> Snapshot:
-    settings = load_settings(root)
-    return Snapshot.build(settings, parse_all(root, settings), NOW)
+    return build_snapshot(root, load_settings(root), NOW)
 
 
 @pytest.mark.parametrize("name", list(WRITERS))
@@ -57,7 +56,8 @@ def test_drafts_and_future_stories_are_left_out(site: Path) -> None:
     write_story(site, "draft.md", story_text("Draft", "2025-11-13", draft="true"))
     write_story(site, "later.md", story_text("Later", "2026-03-01"))
     snap = snapshot(site)
-    assert [s.title for s in snap.stories] == ["Live"]
+    assert [s.title for s in snap.latest()] == ["Live"]
+    assert snap.count() == 1
     assert snap.next_due == datetime(2026, 3, 1, tzinfo=snap.settings.timezone)
 
 
@@ -67,7 +67,7 @@ def test_duplicate_ids_and_paths_keep_the_first_published(site: Path) -> None:
     write_story(site, "same.md", story_text("Same md", "2025-11-03"))
     write_story(site, "same.yaml", "title: Same yaml\ndate: 2025-11-04\n")
     snap = snapshot(site)
-    assert sorted(s.title for s in snap.stories) == ["First", "Same md"]
+    assert sorted(s.title for s in snap.latest()) == ["First", "Same md"]
     assert [str(p) for p in snap.problems] == [
         "content/same.yaml:1: content/same.md already publishes /same/: "
         "rename one of the two files.",

@@ -194,7 +194,10 @@ def test_json_feed_meets_version_1_1(sample_server: Server) -> None:
 def test_healthz_counts_the_stories(sample_server: Server) -> None:
     status, headers, body = sample_server.get("/healthz")
     assert status == 200
-    assert json.loads(body) == {"status": "ok", "stories": 12, "problems": []}
+    health = json.loads(body)
+    assert isinstance(health.pop("worker"), int)
+    assert health == {"status": "ok", "stories": 12, "problems": []}
+    assert headers["cache-control"] == "no-store"
 
 
 @pytest.mark.parametrize("path", ["/no/such/story/", "/nothing", "/rss.xml/", "/%2e%2e/config.yaml",

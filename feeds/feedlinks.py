@@ -1,0 +1,46 @@
+"""feedgen extensions for the links its writers drop.
+
+feedgen's RSS writer keeps only the ``rel="self"`` atom:link, so WebSub's
+``rel="hub"`` (WebSub 4, "Discovery") is added here; its Atom entry writer
+loses the ``rel`` and ``type`` of every entry link, so entry links other than
+the alternate (``related``, ``enclosure``: RFC 4287 4.2.7.2) are written here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from lxml import etree
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+class FeedLinks(BaseExtension):
+    """Channel-level atom:link elements for RSS (hubs)."""
+
+    def __init__(self) -> None:
+        self.hubs: list[str] = []
+
+    def extend_rss(self, feed: Any) -> Any:
+        channel = feed[0]
+        anchor = channel.find(f"{{{ATOM}}}link")
+        for hub in reversed(self.hubs):
+            link = etree.Element(f"{{{ATOM}}}link", href=hub, rel="hub")
+            if anchor is not None:
+                anchor.addnext(link)
+            else:
+                channel.append(link)
+        return feed
+
+
+class EntryLinks(BaseEntryExtension):
+    """Entry-level Atom links with their rel, type and length kept."""
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+
+    def extend_atom(self, entry: Any) -> Any:
+        for attributes in self.links:
+            etree.SubElement(entry, f"{{{ATOM}}}link", attributes)
+        return entry
