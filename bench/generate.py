@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.generate", description=__doc__)
     parser.add_argument("root", type=Path, metavar="DIR", help="a new or empty folder")
     parser.add_argument("--stories", type=int, default=10_000, help="how many stories to write")
-    parser.add_argument("--seed", type=int, default=1, help="the random seed (same seed, same tree)")
+    parser.add_argument("--seed", type=int, default=1,
+                        help="the random seed (same seed, same tree)")
     args = parser.parse_args(argv)
     try:
         generate(args.root, args.stories, args.seed)

@@ -1,0 +1,254 @@
+"""Benchmark feeds against nginx serving the same ``/rss.xml`` bytes: ``python -m bench.run``.
+
+One run generates (or reuses) a synthetic site, starts ``feeds serve --workers 2`` and times
+launch to first 200, hands the feed's exact bytes to nginx with a pre-compressed twin, then
+drives both with wrk in alternating rounds. The machine is shared and noisy, so the figures
+are medians over rounds, and the ratios (feeds / nginx within a round) are what the targets
+judge: drift between rounds hits both servers alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .generate import generate
+from .report import Figure, print_report
+from .servers import (
+    FEED_PATH,
+    HOST,
+    Running,
+    descendants,
+    feeds_server,
+    fetch,
+    find_tool,
+    nginx_server,
+    peak_rss_bytes,
+)
+from .wrk import Load, WrkResult, run_wrk
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+FEED_ITEMS = 50
+POLLS, GZIP = "304 polls/s", "gzip 200/s"
+WORKLOADS = (POLLS, GZIP)
+INSTALL_HINT = "install them with: apt-get install -y nginx-light wrk"
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """A server under test, with what one request of each workload showed before the load."""
+
+    name: str
+    port: int
+    headers: dict[str, dict[str, str]]
+    expected_body: dict[str, int]
+    problems: dict[str, tuple[str, ...]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit 2 if nginx or wrk is missing, 1 if a server cannot be set up."""
+    args = _parser().parse_args(argv)
+    tools = {name: find_tool(name) for name in ("nginx", "wrk")}
+    missing = [name for name, path in tools.items() if path is None]
+    if missing:
+        print(f"bench: {' and '.join(missing)} not found; {INSTALL_HINT}", file=sys.stderr)
+        return 2
+    nginx, wrk = str(tools["nginx"]), str(tools["wrk"])
+    if args.rounds < 1 or args.duration < 1 or args.connections < args.threads or args.threads < 1:
+        print("bench: give --rounds and --duration of at least 1, and --connections no fewer "
+              "than --threads.", file=sys.stderr)
+        return 1
+    root = cached_site(args.stories, args.seed)
+    load = Load(args.threads, args.connections, args.duration)
+    with _work_dir(args.keep) as work:
+        try:
+            return _benchmark(args, root, work, nginx, wrk, load)
+        except (RuntimeError, TimeoutError, OSError) as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            _show_tail(work / "feeds.log")
+            _show_tail(work / "nginx" / "error.log")
+            return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stories", type=int, default=10_000,
+                        help="stories in the synthetic site (default: 10000)")
+    parser.add_argument("--seed", type=int, default=1, help="the generator's seed (default: 1)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="alternating rounds; figures are medians over them (default: 5)")
+    parser.add_argument("--duration", type=int, default=5,
+                        help="seconds of each wrk run (default: 5)")
+    parser.add_argument("--connections", type=int, default=32,
+                        help="wrk connections (default: 32)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default: 2)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep the work files (feed, nginx config, logs) in DIR "
+                             "instead of a temporary folder")
+    return parser
+
+
+def cached_site(stories: int, seed: int) -> Path:
+    """Return the generated site for these arguments, generating it only the first time.
+
+    The site is written beside its final name and renamed into place, so a run that is
+    interrupted never leaves a half-written site that later runs would trust.
+    """
+    final = CACHE / f"site-{stories}-{seed}"
+    if (final / "config.yaml").is_file():
+        return final
+    CACHE.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f"{final.name}.partial-", dir=CACHE))
+    try:
+        print(f"generating {stories} stories (seed {seed}) into {final} ...", flush=True)
+        generate(partial, stories, seed)
+        os.rename(partial, final)
+    except OSError:
+        if not (final / "config.yaml").is_file():
+            raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return final
+
+
+@contextlib.contextmanager
+def _work_dir(keep: Path | None) -> Iterator[Path]:
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield keep.resolve()
+        return
+    with tempfile.TemporaryDirectory(prefix="feeds-bench-") as name:
+        yield Path(name)
+
+
+def _benchmark(args: argparse.Namespace, root: Path, work: Path, nginx: str, wrk: str,
+               load: Load) -> int:
+    with feeds_server(root, work / "feeds.log") as feeds:
+        body = fetch(feeds.port, {"Accept-Encoding": "identity"}).body
+        items = body.count(b"<item>")
+        if items != FEED_ITEMS:
+            raise RuntimeError(f"{FEED_PATH} has {items} <item>s, not {FEED_ITEMS}: "
+                               "check the site's feed_size and the generator.")
+        (work / "rss.xml").write_bytes(body)
+        with nginx_server(nginx, work / "nginx", body) as web:
+            servers = (probe("feeds", feeds, body), probe("nginx", web, body))
+            _check_same_bytes(web, body)
+            print(_preamble(args, body, servers), flush=True)
+            samples = _rounds(servers, wrk, load, args.rounds)
+        workers = descendants(feeds.process.pid)
+        peaks = [peak for peak in map(peak_rss_bytes, workers) if peak is not None]
+    starts = [feeds.start_seconds, *_more_cold_starts(root, work, args.rounds - 1)]
+    print_report(_figures(samples, servers, starts, peaks, len(workers)))
+    return 0
+
+
+def probe(name: str, server: Running, body: bytes) -> Server:
+    """Send one request of each workload and note whatever would make its figure misleading."""
+    problems: dict[str, list[str]] = {POLLS: [], GZIP: []}
+    packed = fetch(server.port, {"Accept-Encoding": "gzip"})
+    if packed.status != 200:
+        problems[GZIP].append(f"{name} answered {packed.status} to a gzip GET, not 200")
+    if packed.headers.get("content-encoding") != "gzip":
+        problems[GZIP].append(f"{name} answered without Content-Encoding: gzip, so its gzip "
+                              "figure measures uncompressed responses")
+    elif gzip.decompress(packed.body) != body:
+        problems[GZIP].append(f"{name}'s gzip body does not unpack to the feed's bytes")
+    etag = packed.headers.get("etag")
+    poll_headers = {"Accept-Encoding": "gzip", "If-None-Match": etag or '"none"'}
+    poll = fetch(server.port, poll_headers)
+    if etag is None:
+        problems[POLLS].append(f"{name} sent no ETag with its gzip response")
+    if poll.status != 304:
+        problems[POLLS].append(f"{name} answered {poll.status}, not 304, to If-None-Match "
+                               "with its own gzip ETag")
+    return Server(
+        name=name,
+        port=server.port,
+        headers={POLLS: poll_headers, GZIP: {"Accept-Encoding": "gzip"}},
+        expected_body={POLLS: len(poll.body), GZIP: len(packed.body)},
+        problems={key: tuple(found) for key, found in problems.items()},
+    )
+
+
+def _check_same_bytes(web: Running, body: bytes) -> None:
+    served = fetch(web.port, {"Accept-Encoding": "identity"}).body
+    if served != body:
+        raise RuntimeError("nginx does not serve the feed's exact bytes: read its error.log.")
+
+
+def _preamble(args: argparse.Namespace, body: bytes, servers: tuple[Server, ...]) -> str:
+    sizes = ", ".join(f"{s.name} {s.expected_body[GZIP]:,}" for s in servers)
+    return (f"feeds bench: {args.stories:,} stories (seed {args.seed}), {args.rounds} rounds, "
+            f"wrk {args.threads} threads x {args.connections} connections x {args.duration} s, "
+            f"{os.cpu_count()} CPUs, all on {HOST}\n"
+            f"{FEED_PATH}: {FEED_ITEMS} items, {len(body):,} bytes; gzip bodies: {sizes}")
+
+
+def _rounds(servers: tuple[Server, ...], wrk: str, load: Load,
+            rounds: int) -> dict[str, dict[str, list[WrkResult]]]:
+    """Run every workload against every server, reversing the server order each round."""
+    samples: dict[str, dict[str, list[WrkResult]]] = {
+        workload: {server.name: [] for server in servers} for workload in WORKLOADS
+    }
+    for number in range(rounds):
+        order = servers if number % 2 == 0 else tuple(reversed(servers))
+        for workload in WORKLOADS:
+            for server in order:
+                url = f"http://{HOST}:{server.port}{FEED_PATH}"
+                result = run_wrk(wrk, url, server.headers[workload], load,
+                                 server.expected_body[workload])
+                samples[workload][server.name].append(result)
+                flag = f"  ! {'; '.join(result.problems)}" if result.problems else ""
+                print(f"  round {number + 1}/{rounds}  {workload:<12} {server.name:<6} "
+                      f"{result.rate:>12,.0f}/s{flag}", flush=True)
+    return samples
+
+
+def _more_cold_starts(root: Path, work: Path, count: int) -> list[float]:
+    """Launch feeds ``count`` more times, timing each launch to its first 200."""
+    starts = []
+    for _ in range(count):
+        with feeds_server(root, work / "feeds.log") as again:
+            starts.append(again.start_seconds)
+    return starts
+
+
+def _figures(samples: dict[str, dict[str, list[WrkResult]]], servers: tuple[Server, ...],
+             starts: list[float], peaks: list[int], worker_count: int) -> list[Figure]:
+    """Turn the samples into the report's rows, each with its target and its doubts."""
+    figures = [Figure("cold start (s, launch to first 200)", tuple(starts), None, None,
+                      "<= 2 s", 2.0, True, (), "{:.2f}")]
+    for workload, target in ((POLLS, 0.20), (GZIP, 0.25)):
+        feeds, web = samples[workload]["feeds"], samples[workload]["nginx"]
+        problems = [p for s in servers for p in s.problems[workload]]
+        problems += [f"{name} round {number}: {p}" for name, runs in samples[workload].items()
+                     for number, run in enumerate(runs, 1) for p in run.problems]
+        ratios = [f.rate / w.rate if w.rate else 0.0 for f, w in zip(feeds, web, strict=True)]
+        figures.append(Figure(workload, tuple(r.rate for r in feeds), tuple(r.rate for r in web),
+                              tuple(ratios), f"ratio >= {target:.2f}", target, False,
+                              tuple(problems), "{:,.0f}"))
+    memory = (max(peaks) / 1e6,) if peaks else ()
+    missing = () if peaks else ("found no feeds worker to measure",)
+    figures.append(Figure(f"worker peak memory (MB, max of {worker_count})", memory, None, None,
+                          "<= 150 MB", 150.0, True, missing, "{:.1f}"))
+    return figures
+
+
+def _show_tail(log: Path, lines: int = 20) -> None:
+    with contextlib.suppress(OSError):
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        if tail:
+            print(f"--- last lines of {log}:", *tail, sep="\n", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
