@@ -15,13 +15,14 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import MappingProxyType
 
 from .config import Settings
+from .parsecache import ParseCache, Signature, signature
 from .errors import FeedsError
 from .story import Story, slugify
-from .storyfile import is_story_file, read_story
+from .storyfile import CONTENT_PREFIX, is_story_file, read_story
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 # ("section", "world"), ("tag", "<slug>"), ("author", "<slug>").
 GroupKey = tuple[str, str]
 SITE: GroupKey = ("site", "")
+BULK = 64  # more changed files than this at once: rebuild the groups wholesale
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +130,10 @@ class Catalog:
     Not thread-safe: one thread (the watcher) owns it and hands out snapshots.
     """
 
-    def __init__(self, root: Path, settings: Settings):
+    def __init__(self, root: Path, settings: Settings, cache: ParseCache | None = None):
         self.root = root
         self.settings = settings
+        self.cache = cache
         self.good: dict[str, Story] = {}  # source -> last good parse
         self.broken: dict[str, Problem] = {}  # source -> why its file cannot be used now
         self._claims: dict[tuple[str, str], list[Story]] = {}  # ("id"|"path", value) -> stories
@@ -145,20 +148,23 @@ class Catalog:
 
     def load_all(self) -> list[Change]:
         """Parse every story file of the site."""
-        return self.update(path.relative_to(self.root).as_posix()
-                           for path in story_files(self.root))
+        return self.update(story_files(self.root))
 
     def update(self, sources: Iterable[str]) -> list[Change]:
         """Re-read the given files (paths relative to the root; gone files are removed)."""
+        sources = list(sources)
+        bulk = len(sources) > BULK
         touched: list[Story] = []
         for source in sources:
             old = self.good.get(source)
-            path = self.root / source
-            if not path.is_file():
+            stamp = signature(os.path.join(self.root, source))
+            if stamp is None:
                 self.good.pop(source, None)
                 self.broken.pop(source, None)
+                if self.cache is not None:
+                    self.cache.forget(source)
             else:
-                parsed = parse_file(path, self.root, self.settings)
+                parsed = self._parse(source, stamp)
                 if isinstance(parsed, Problem):
                     self.broken[source] = parsed  # the last good version, if any, stays
                     continue
@@ -175,7 +181,45 @@ class Catalog:
             if new is not None and not new.draft:
                 self._claim(new)
                 touched.append(new)
-        return self._settle(touched)
+        return self._rebuild() if bulk else self._settle(touched)
+
+    def _parse(self, source: str, stamp: Signature) -> Story | Problem:
+        if self.cache is None:
+            return parse_file(self.root, source, self.settings)
+        cached = self.cache.get(source, stamp)
+        if cached is not None:
+            return cached
+        parsed = parse_file(self.root, source, self.settings)
+        if isinstance(parsed, Story):
+            self.cache.put(source, stamp, parsed)
+        return parsed
+
+    def _rebuild(self) -> list[Change]:
+        """Decide every claim and group at once: O(n log n), for start-up and big bursts."""
+        rank = {key: sorted(claimants, key=self._precedence)[0]
+                for key, claimants in self._claims.items()}
+        before = self._accepted
+        self._accepted, self._refused, self.unidentified = {}, {}, {}
+        groups: dict[GroupKey, list[Story]] = {}
+        for story in sorted((s for s in self.good.values() if not s.draft), key=_order):
+            if rank[("id", story.id)] is not story or rank[("path", story.path)] is not story:
+                self._refused[story.source] = self._refusal(story)
+                continue
+            self._accepted[story.source] = story
+            if not story.has_own_id:
+                self.unidentified[story.source] = story
+            for key in groups_of(story):
+                members = groups.get(key)
+                if members is None:
+                    groups[key] = members = []
+                    self._names.setdefault(key, _display_name(key, story))
+                members.append(story)
+        self._groups = {key: tuple(members) for key, members in groups.items()}
+        self._names = {key: name for key, name in self._names.items() if key in groups}
+        self._by_path = {s.path: s for s in self._accepted.values()}
+        return [Change(before.get(source), self._accepted.get(source))
+                for source in before.keys() | self._accepted.keys()
+                if before.get(source) is not self._accepted.get(source)]
 
     def forget_all(self) -> list[Change]:
         """Drop every story (before a full reload with new settings)."""
@@ -200,7 +244,11 @@ class Catalog:
         if not claimants:
             return None
         # The story already published keeps its claim; among newcomers, the earliest.
-        return min(claimants, key=lambda s: (s.source not in self._accepted, *_order(s)))
+        return min(claimants, key=self._precedence)
+
+    def _precedence(self, story: Story) -> tuple[bool, datetime, str]:
+        # The story already published keeps its claim; among newcomers, the earliest.
+        return (story.source not in self._accepted, *_order(story))
 
     def _settle(self, touched: list[Story]) -> list[Change]:
         """Re-decide who is published among every story sharing an id or path with ``touched``."""
@@ -263,8 +311,8 @@ class Catalog:
     def _set_group(self, key: GroupKey, stories: tuple[Story, ...], added: Story | None) -> None:
         if stories:
             self._groups[key] = stories
-            if added is not None:
-                self._names.setdefault(key, _display_name(key, added))
+            if added is not None and key not in self._names:
+                self._names[key] = _display_name(key, added)
         else:
             self._groups.pop(key, None)
             self._names.pop(key, None)
@@ -299,21 +347,26 @@ def _display_name(key: GroupKey, story: Story) -> str:
     return slug
 
 
-def story_files(root: Path) -> Iterator[Path]:
-    """Yield every story file under ``root/content``, skipping hidden and scratch files."""
-    content = root / "content"
-    for folder, dirs, files in os.walk(content):
+def story_files(root: Path, folder: Path | None = None) -> Iterator[str]:
+    """Yield every story file under ``root/content`` (or ``folder`` in it) as a source path.
+
+    A source path is relative to the root, ``/``-separated: ``content/world/story.md``.
+    """
+    top = str(folder or root / "content")
+    skip = len(str(root)) + 1
+    for current, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        prefix = current[skip:].replace(os.sep, "/") + "/"
         for name in sorted(files):
-            path = Path(folder, name)
-            if is_story_file(PurePosixPath(path.relative_to(content).as_posix())):
-                yield path
+            source = prefix + name
+            if is_story_file(source.removeprefix(CONTENT_PREFIX)):
+                yield source
 
 
-def parse_file(path: Path, root: Path, settings: Settings) -> Story | Problem:
+def parse_file(root: Path, source: str, settings: Settings) -> Story | Problem:
     """Parse one file, turning a user's mistake into a ``Problem`` (logged once, here)."""
     try:
-        return read_story(path, root, settings)
+        return read_story(root, source, settings)
     except FeedsError as error:
         problem = Problem.from_error(error)
         log.warning("%s", problem)

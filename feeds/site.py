@@ -22,6 +22,7 @@ from .pages import front_page, not_found_page, story_page
 from .render import MEDIA_TYPES, Document, render_feed, site_feed
 from .responses import Prepared, prepare
 from .storyfile import write_id
+from .parsecache import ParseCache
 from .validators import STATE_FOLDER, ValidatorStore
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,7 @@ class Site:
         self.root = root
         self._validators = ValidatorStore(root)
         self._announce = announce
-        self._catalog = Catalog(root, settings or load_settings(root))
-        self._catalog.load_all()
+        self._catalog = _catalog(root, settings or load_settings(root))
         self._config_problem: Problem | None = None
         self._state = _State(self._catalog.snapshot(_now()))
         self._publishing = threading.Lock()  # refresh and tick come from one thread; be sure
@@ -114,6 +114,11 @@ class Site:
         catalog = self._catalog
         return set(catalog.good) | set(catalog.broken)
 
+    def save_cache(self) -> None:
+        """Save what was parsed since the last save, for a fast restart (from the watcher)."""
+        if self._catalog.cache is not None:
+            self._catalog.cache.save()
+
     def write_missing_ids(self) -> None:
         """Write its id into each published story file that has none (RFC 4287 4.2.6).
 
@@ -162,9 +167,7 @@ class Site:
         if settings == self._catalog.settings:
             return False
         log.info("config.yaml changed: reading every story again")
-        catalog = Catalog(self.root, settings)
-        catalog.load_all()
-        self._catalog = catalog
+        self._catalog = _catalog(self.root, settings)
         return True
 
     def _swap(self, changes: list[Change], everything: bool) -> None:
@@ -192,6 +195,14 @@ class Site:
             if path not in state.documents and (
                     route.group == SITE or self._validators.known(path)):
                 state.documents[path] = (self._prepare(path, route, state.snapshot), route)
+
+
+def _catalog(root: Path, settings: Settings) -> Catalog:
+    cache = ParseCache(root / STATE_FOLDER, settings)
+    catalog = Catalog(root, settings, cache)
+    catalog.load_all()
+    cache.save()
+    return catalog
 
 
 def _now() -> datetime:

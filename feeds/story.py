@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class Story:
         return f"/{self.path}/"
 
 
+@lru_cache(maxsize=65536)
 def slugify(name: str) -> str:
     """Return the URL slug of a tag or author name: lowercase ASCII words joined by hyphens.
 

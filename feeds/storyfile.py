@@ -15,7 +15,7 @@ import re
 import shutil
 import uuid
 from datetime import date, datetime, time
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -29,6 +29,7 @@ from .story import Author, Enclosure, Image, Story, slugify
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 YAML_SUFFIXES = (".yaml", ".yml")
 IGNORED_ENDINGS = ("~", ".swp", ".tmp")
+CONTENT_PREFIX = "content/"
 
 FIELDS = (
     "title", "date", "id", "updated", "author", "section", "tags", "summary",
@@ -38,32 +39,34 @@ _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
-def is_story_file(relative: PurePosixPath) -> bool:
-    """Tell whether a path under ``content/`` is a story, not an editor's scratch file."""
-    if any(part.startswith((".", "_")) for part in relative.parts):
+def is_story_file(relative: str) -> bool:
+    """Tell whether a path under ``content/`` (``/``-separated) is a story, not a scratch file."""
+    if relative.startswith((".", "_")) or "/." in relative or "/_" in relative:
         return False
-    name = relative.name
-    if name.endswith(IGNORED_ENDINGS):
+    if relative.endswith(IGNORED_ENDINGS):
         return False
-    return name.endswith(MARKDOWN_SUFFIXES + YAML_SUFFIXES)
+    return relative.endswith(MARKDOWN_SUFFIXES + YAML_SUFFIXES)
 
 
-def story_path(relative: PurePosixPath) -> str:
+def story_path(relative: str) -> str:
     """Return the permalink path of a story file: its path under ``content/`` less the suffix."""
-    return str(relative.with_suffix(""))
+    return relative.rpartition(".")[0]
 
 
-def read_story(file: Path, root: Path, settings: Settings) -> Story:
-    """Read and check one story file; raise ``StoryError`` with the file, line and fix."""
-    content = root / "content"
-    relative = PurePosixPath(file.relative_to(content).as_posix())
-    source = PurePosixPath(file.relative_to(root).as_posix()).as_posix()
+def read_story(root: Path, source: str, settings: Settings) -> Story:
+    """Read and check the story file ``source`` (``content/...``, relative to the site root).
+
+    Raise ``StoryError`` with the file, the line and the fix. Paths stay plain
+    strings here: this runs once per file at start-up, thousands of times.
+    """
+    relative = source.removeprefix(CONTENT_PREFIX)
     try:
-        raw = file.read_bytes()
+        with open(os.path.join(root, source), "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         raise StoryError(f"cannot read the file ({exc.strerror}).", source) from None
     text = _decode(raw, source)
-    if relative.name.endswith(YAML_SUFFIXES):
+    if relative.endswith(YAML_SUFFIXES):
         data, body = _split_yaml(text, source)
     else:
         data, body = _split_markdown(text, source)
@@ -208,7 +211,7 @@ class _Fields:
 
 
 def _build(
-    data: dict[str, Any], body: str, relative: PurePosixPath, source: str, text: str,
+    data: dict[str, Any], body: str, relative: str, source: str, text: str,
     settings: Settings,
 ) -> Story:
     unknown = [k for k in data if k not in FIELDS]
@@ -263,11 +266,12 @@ def _authors(f: _Fields, settings: Settings) -> tuple[Author, ...]:
         raise f.fail("author", f"{exc}.") from None
 
 
-def _section(f: _Fields, relative: PurePosixPath) -> str | None:
+def _section(f: _Fields, relative: str) -> str | None:
     section = f.text_field("section")
     if section is not None:
         return section
-    return relative.parts[0] if len(relative.parts) > 1 else None
+    folder, slash, _ = relative.partition("/")
+    return folder if slash else None
 
 
 def _tags(f: _Fields) -> tuple[str, ...]:

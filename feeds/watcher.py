@@ -17,11 +17,12 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import watchfiles
 
 from .config import CONFIG_NAME
+from .index import story_files
 from .site import Site
 from .storyfile import is_story_file
 
@@ -86,13 +87,12 @@ class Watcher:
         for raw in paths:
             path = Path(raw)
             try:
-                relative = PurePosixPath(path.relative_to(content).as_posix())
+                relative = path.relative_to(content).as_posix()
             except ValueError:
                 continue
             source = f"content/{relative}"
             if path.is_dir():
-                found.update(p.relative_to(root).as_posix() for p in path.rglob("*")
-                             if is_story_file(PurePosixPath(p.relative_to(content).as_posix())))
+                found.update(story_files(root, path))
             found.update(s for s in known if s.startswith(source + "/"))
             if is_story_file(relative):
                 found.add(source)
@@ -128,6 +128,8 @@ class Watcher:
         elif due is not None and due <= datetime.now(UTC):
             self.site.tick()
         self.site.write_missing_ids()
+        if ready or config_changed:
+            self.site.save_cache()
         return latest, pending - ready
 
     def _settled(self, source: str, now: float) -> bool:

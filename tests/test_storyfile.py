@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +19,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def read(site: Path, relative: str, text: str) -> Story:
-    return read_story(write_story(site, relative, text), site, load_settings(site))
+    write_story(site, relative, text)
+    return read_story(site, f"content/{relative}", load_settings(site))
 
 
 def error(site: Path, relative: str, text: str | bytes) -> StoryError:
@@ -30,7 +31,7 @@ def error(site: Path, relative: str, text: str | bytes) -> StoryError:
     else:
         path.write_text(text, encoding="utf-8")
     with pytest.raises(StoryError) as caught:
-        read_story(path, site, load_settings(site))
+        read_story(site, f"content/{relative}", load_settings(site))
     assert caught.value.path == f"content/{relative}"
     return caught.value
 
@@ -192,7 +193,7 @@ def test_bytes_that_are_not_utf8_name_their_line(site: Path) -> None:
 def test_a_byte_order_mark_is_accepted(site: Path) -> None:
     path = site / "content" / "bom.md"
     path.write_bytes("\ufeff---\ntitle: T\ndate: 2025-11-13\n---\nB\n".encode())
-    assert read_story(path, site, load_settings(site)).title == "T"
+    assert read_story(site, "content/bom.md", load_settings(site)).title == "T"
 
 
 @pytest.mark.parametrize(("text", "line", "words"), [
@@ -219,4 +220,4 @@ def test_updated_defaults_to_date_and_can_be_later(site: Path) -> None:
     ("notes.md.tmp", False), ("image.png", False),
 ])
 def test_which_files_are_stories(name: str, is_story: bool) -> None:
-    assert is_story_file(PurePosixPath(name)) is is_story
+    assert is_story_file(name) is is_story
