@@ -19,8 +19,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .config import Settings
-from .parsecache import ParseCache, Signature, signature
 from .errors import FeedsError
+from .parsecache import ParseCache, Signature, signature
 from .story import Story, slugify
 from .storyfile import CONTENT_PREFIX, is_story_file, read_story
 

@@ -19,10 +19,10 @@ from .config import Settings, load_settings
 from .errors import ConfigError, FeedsError
 from .index import SITE, Catalog, Change, GroupKey, Problem, Snapshot, groups_of
 from .pages import front_page, not_found_page, story_page
+from .parsecache import ParseCache
 from .render import MEDIA_TYPES, Document, render_feed, site_feed
 from .responses import Prepared, prepare
 from .storyfile import write_id
-from .parsecache import ParseCache
 from .validators import STATE_FOLDER, ValidatorStore
 
 log = logging.getLogger(__name__)
