@@ -14,13 +14,23 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
 ATOM = "http://www.w3.org/2005/Atom"
+HISTORY = "http://purl.org/syndication/history/1.0"  # RFC 5005
 
 
 class FeedLinks(BaseExtension):
-    """Channel-level atom:link elements for RSS (hubs)."""
+    """Channel-level atom:link elements for RSS (hubs), and RFC 5005's markers for Atom."""
 
     def __init__(self) -> None:
         self.hubs: list[str] = []
+        self.history: str | None = None  # "complete" or "archive"
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": HISTORY} if self.history else {}
+
+    def extend_atom(self, feed: Any) -> Any:
+        if self.history:
+            etree.SubElement(feed, f"{{{HISTORY}}}{self.history}")
+        return feed
 
     def extend_rss(self, feed: Any) -> Any:
         channel = feed[0]

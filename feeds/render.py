@@ -1,22 +1,17 @@
-"""Turn a snapshot into feed documents: RSS 2.0, Atom 1.0 (both via feedgen) and JSON Feed 1.1.
+"""Write feed documents: RSS 2.0 and Atom 1.0 with feedgen, JSON Feed 1.1 by hand.
 
-A feed is described as data (``FeedSpec``: which stories, its title, its URL)
-and each format has one writer behind the same signature (Django's syndication
-shape). Same content, same bytes: feedgen's "now" defaults for ``updated`` and
+Each format has one writer behind the same signature, fed a ``FeedSpec``.
+Same content, same bytes: feedgen's "now" defaults for ``updated`` and
 ``lastBuildDate``, its prepend order and its version in ``generator`` are all
 set explicitly here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from urllib.parse import quote
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
@@ -24,83 +19,26 @@ from feedgen.feed import FeedGenerator
 from . import __version__
 from .config import Settings
 from .feedlinks import EntryLinks, FeedLinks
-from .index import SITE, Snapshot
-from .markup import summarize, to_html
+from .feedspec import (
+    Document,
+    FeedSpec,
+    categories,
+    newest_update,
+    permalink,
+    story_html,
+    story_summary,
+)
+from .index import Snapshot
 from .story import Author, Story
 
 GENERATOR = "feeds"
 GENERATOR_URI = "https://pypi.org/project/feeds/"
-# An empty feed still needs an updated date (RFC 4287 4.1.1); "now" would make
-# the bytes change on every start, so it is the epoch.
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 MEDIA_TYPES = {
     "rss.xml": "application/rss+xml; charset=utf-8",
     "atom.xml": "application/atom+xml; charset=utf-8",
     "feed.json": "application/feed+json; charset=utf-8",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """A rendered response body and what HTTP needs to know about it."""
-
-    body: bytes
-    media_type: str
-    last_modified: datetime
-
-    @property
-    def etag(self) -> str:
-        return strong_etag(self.body)
-
-
-def strong_etag(body: bytes) -> str:
-    """Return a strong validator for exactly these bytes (RFC 9110 8.8.3)."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-@dataclass(frozen=True, slots=True)
-class FeedSpec:
-    """What one feed selects and how it names itself; ``path`` is its page, such as ``/``."""
-
-    path: str
-    title: str
-    description: str
-    stories: tuple[Story, ...]
-
-    def feed_url(self, settings: Settings, name: str) -> str:
-        return settings.url(self.path + name)
-
-
-def site_feed(snapshot: Snapshot) -> FeedSpec:
-    """Describe the feed of every story on the site."""
-    settings = snapshot.settings
-    return FeedSpec(
-        path="/",
-        title=settings.title,
-        description=settings.description or f"The latest stories from {settings.title}.",
-        stories=snapshot.latest(SITE, settings.feed_size),
-    )
-
-
-def permalink(settings: Settings, story: Story) -> str:
-    """Return the absolute URL of a story's page."""
-    return settings.url(quote(story.url_path))
-
-
-def story_html(settings: Settings, story: Story) -> str:
-    """Return the story's body as safe HTML with absolute URLs."""
-    return to_html(story.body, permalink(settings, story))
-
-
-def story_summary(story: Story) -> str:
-    """Return the story's summary: its own, or the start of its body."""
-    return story.summary or summarize(story.body) or story.title
-
-
-def newest_update(stories: tuple[Story, ...]) -> datetime:
-    """Return when the newest of ``stories`` last changed: the feed's own updated date."""
-    return max((s.updated for s in stories), default=EPOCH)
 
 
 def render_feed(snapshot: Snapshot, spec: FeedSpec, name: str) -> Document:
@@ -118,17 +56,26 @@ def _site_author(settings: Settings) -> Author:
 def _generator(spec: FeedSpec, settings: Settings, name: str) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
+    fg.load_extension("media", atom=True, rss=True)
     fg.register_extension("links", FeedLinks, EntryLinks, atom=True, rss=True)
-    page = settings.url(spec.path)
-    fg.id(page)
+    page = settings.url(spec.page_path())
+    fg.id(page)  # archive pages share it: they are parts of the same feed (RFC 5005)
     fg.title(spec.title)
     fg.description(spec.description)
     fg.subtitle(spec.description)
     # feedgen takes the *last* link as RSS <link>, so the page goes last.
-    fg.link(href=spec.feed_url(settings, name), rel="self", type=MEDIA_TYPES[name].split(";")[0])
+    fg.link(href=settings.url(spec.self_path(name)), rel="self",
+            type=MEDIA_TYPES[name].split(";")[0])
     for hub in settings.hubs:  # WebSub 4: rel="hub" beside rel="self"
         fg.link(href=hub, rel="hub")
     fg.links.hubs = list(settings.hubs)
+    if spec.archive_page:
+        fg.link(href=settings.url(spec.self_path("atom.xml").rpartition("archive/")[0]
+                                  + "atom.xml"), rel="current", type="application/atom+xml")
+    if spec.prev_archive:
+        fg.link(href=settings.url(spec.prev_archive), rel="prev-archive",
+                type="application/atom+xml")
+    fg.links.history = spec.history
     fg.link(href=page, rel="alternate", type="text/html")
     fg.language(settings.language)
     fg.generator(GENERATOR, version=__version__, uri=GENERATOR_URI)
@@ -146,6 +93,7 @@ def _generator(spec: FeedSpec, settings: Settings, name: str) -> FeedGenerator:
 def _entry(settings: Settings, story: Story) -> FeedEntry:
     fe = FeedEntry()
     fe.load_extension("dc", atom=False, rss=True)
+    fe.load_extension("media", atom=True, rss=True)
     fe.register_extension("links", EntryLinks, atom=True, rss=False)
     url = permalink(settings, story)
     fe.id(story.id)
@@ -160,8 +108,9 @@ def _entry(settings: Settings, story: Story) -> FeedEntry:
         fe.author({k: v for k, v in (("name", author.name), ("email", author.email),
                                      ("uri", author.uri)) if v})
         fe.dc.dc_creator(author.name)
-    for term in _categories(story):
+    for term in categories(story):
         fe.category(term=term)
+    _media(fe, story)
     # RSS description is an HTML synopsis (escape the plain text once), and the
     # whole story goes in content:encoded; Atom keeps summary as text and
     # content as HTML (RFC 4287 4.1.3, 4.2.13).
@@ -173,9 +122,17 @@ def _entry(settings: Settings, story: Story) -> FeedEntry:
     return fe
 
 
-def _categories(story: Story) -> list[str]:
-    terms = [story.section] if story.section else []
-    return terms + [t for t in story.tags if t not in terms]
+def _media(fe: FeedEntry, story: Story) -> None:
+    """Add the lead image (Media RSS) and the enclosures (RSS 2.0, RFC 4287 4.2.7.2)."""
+    if story.image:
+        fe.media.content(url=story.image.url, medium="image")
+        fe.media.thumbnail(url=story.image.url)
+    for enclosure in story.enclosures:
+        fe.links.links.append({"rel": "enclosure", "href": enclosure.url,
+                               "type": enclosure.type, "length": str(enclosure.length)})
+    if story.enclosures:  # RSS 2.0 allows one enclosure per item: the first
+        first = story.enclosures[0]
+        fe.enclosure(first.url, str(first.length), first.type)
 
 
 def _rss(settings: Settings, spec: FeedSpec) -> bytes:
@@ -197,8 +154,8 @@ def _json(settings: Settings, spec: FeedSpec) -> bytes:
     feed: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": spec.title,
-        "home_page_url": settings.url(spec.path),
-        "feed_url": spec.feed_url(settings, "feed.json"),
+        "home_page_url": settings.url(spec.page_path()),
+        "feed_url": settings.url(spec.self_path("feed.json")),
         "description": spec.description,
         "language": settings.language,
         "authors": [_json_author(_site_author(settings))],
@@ -232,7 +189,7 @@ def _json_item(settings: Settings, story: Story) -> dict[str, object]:
         item["authors"] = [_json_author(a) for a in story.authors]
     if story.image:
         item["image"] = story.image.url
-    tags = _categories(story)
+    tags = categories(story)
     if tags:
         item["tags"] = tags
     if story.enclosures:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .conditional import Outcome, accepts_gzip, evaluate, http_date
-from .render import Document, strong_etag
+from .feedspec import Document, strong_etag
 
 Headers = list[tuple[str, str]]
 StartResponse = Callable[..., Any]

@@ -15,19 +15,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import urls
 from .config import Settings, load_settings
 from .errors import ConfigError, FeedsError
-from .index import SITE, Catalog, Change, GroupKey, Problem, Snapshot, groups_of
-from .pages import front_page, not_found_page, story_page
+from .feedspec import Document, FeedSpec, archive_spec, feed_spec
+from .index import SITE, Catalog, Change, GroupKey, Problem, Snapshot
+from .opml import render_opml
+from .pages import listing_page, not_found_page, story_page
 from .parsecache import ParseCache
-from .render import MEDIA_TYPES, Document, render_feed, site_feed
+from .render import render_feed
 from .responses import Prepared, prepare
 from .storyfile import write_id
+from .urls import FEED_NAMES
 from .validators import STATE_FOLDER, ValidatorStore
 
 log = logging.getLogger(__name__)
 
 NOT_FOUND = "(404)"  # not a path any request can have: every request path starts with /
+ANY_GROUP: GroupKey = ("any", "")  # depends on every group (the OPML list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,23 +180,25 @@ class Site:
         snapshot = self._catalog.snapshot(
             _now(), [self._config_problem] if self._config_problem else [])
         changes = changes + _came_due(old.snapshot, snapshot)
+        groups: set[GroupKey] = set().union(*(c.groups() for c in changes)) if changes else set()
         if everything:
             kept: dict[str, tuple[Prepared, Route]] = {}
+            groups |= set(snapshot.groups)
         else:
-            groups = set().union(*(c.groups() for c in changes)) if changes else set()
             stories = {s.path for c in changes for s in (c.before, c.after) if s is not None}
+            groups.add(ANY_GROUP)
             kept = {path: doc for path, doc in old.documents.items()
                     if doc[1].group not in groups and doc[1].story not in stories}
             if not changes and snapshot.problems == old.snapshot.problems:
                 return
         self._state = _State(snapshot, kept)
-        self.render_feeds()
+        self.render_feeds({g for g in groups if g in snapshot.groups} | {SITE})
 
-    def render_feeds(self) -> None:
+    def render_feeds(self, groups: Iterable[GroupKey] = (SITE,)) -> None:
         """Render changed feeds now rather than at the next poll: dates and WebSub pings are then
         as of the change. Only feeds that were ever served are worth it."""
         state = self._state
-        for path, route in feed_routes(state.snapshot):
+        for path, route in feed_routes(state.snapshot, groups):
             if path not in state.documents and (
                     route.group == SITE or self._validators.known(path)):
                 state.documents[path] = (self._prepare(path, route, state.snapshot), route)
@@ -227,25 +234,47 @@ def hub_links(settings: Settings, path: str) -> list[tuple[str, str]]:
     return [("Link", ", ".join(links))]
 
 
-def feed_routes(snapshot: Snapshot) -> list[tuple[str, Route]]:
-    """Return every feed URL path the snapshot serves, with its route."""
-    return [(f"/{name}", route) for name in MEDIA_TYPES
-            if (route := resolve(snapshot, f"/{name}")) is not None]
+def feed_routes(snapshot: Snapshot, groups: Iterable[GroupKey]) -> list[tuple[str, Route]]:
+    """Return the subscription feeds of ``groups`` that exist in the snapshot, with routes."""
+    found = []
+    for group in groups:
+        for name in FEED_NAMES:
+            path = urls.feed(group, name)
+            route = resolve(snapshot, path)
+            if route is not None:
+                found.append((path, route))
+    return found
 
 
 def resolve(snapshot: Snapshot, path: str) -> Route | None:
-    """Map a URL path to how it is rendered: the site's one URL table."""
-    if path == "/":
-        return Route(lambda: front_page(snapshot), group=SITE)
-    name = path[1:]
-    if name in MEDIA_TYPES:
-        return Route(lambda: render_feed(snapshot, site_feed(snapshot), name), group=SITE,
-                     feed=True)
-    if path.endswith("/"):
-        story = snapshot.story(path[1:-1])
-        if story is not None:
-            return Route(lambda: story_page(snapshot, story), story=story.path)
+    """Map a URL path to how it is rendered, or None: the site's one URL table."""
+    for target in urls.parse(path):
+        route = _route(snapshot, target)
+        if route is not None:
+            return route
     return None
 
 
-__all__ = ["Site", "resolve", "groups_of"]
+def _route(snapshot: Snapshot, target: urls.Target) -> Route | None:
+    group = target.group
+    if target.kind == "story":
+        story = snapshot.story(target.name)
+        if story is None:
+            return None
+        return Route(lambda: story_page(snapshot, story), story=story.path)
+    if target.kind == "opml":
+        return Route(lambda: render_opml(snapshot), group=ANY_GROUP)
+    if target.kind == "media" or (group != SITE and snapshot.count(group) == 0):
+        return None
+    if target.kind == "listing":
+        page = listing_page(snapshot, group, target.number)
+        return None if page is None else Route(lambda: page, group=group)
+    if target.kind == "feed":
+        return _feed_route(snapshot, feed_spec(snapshot, group, target.name), target.name)
+    return _feed_route(snapshot, archive_spec(snapshot, group, target.number), "atom.xml")
+
+
+def _feed_route(snapshot: Snapshot, spec: FeedSpec | None, name: str) -> Route | None:
+    if spec is None:
+        return None
+    return Route(lambda: render_feed(snapshot, spec, name), group=spec.group, feed=True)

@@ -111,7 +111,7 @@ def test_a_burst_of_200_files_is_published_whole(live: Server) -> None:
                     story_text(f"Burst {i}", f"2025-11-0{1 + i % 9}T{i % 24:02}:{i % 60:02}:00",
                                id=f'"urn:x:burst-{i}"'))
     every_worker(live, story_count(201))
-    assert len(titles(live)) == 50  # feed_size
+    assert len(titles(live, "/rss.xml")) == 50  # feed_size
     assert health(live)["problems"] == []
 
 
