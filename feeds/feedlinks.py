@@ -45,12 +45,20 @@ class FeedLinks(BaseExtension):
 
 
 class EntryLinks(BaseEntryExtension):
-    """Entry-level Atom links with their rel, type and length kept."""
+    """Entry-level Atom links with their rel, type and length kept; the RSS enclosure."""
 
     def __init__(self) -> None:
         self.links: list[dict[str, str]] = []
+        self.enclosure: dict[str, str] | None = None  # RSS 2.0 <enclosure url length type>
+
+    def extend_rss(self, item: Any) -> Any:
+        # (feedgen's own enclosure() also adds an Atom link that loses its rel.)
+        if self.enclosure:
+            etree.SubElement(item, "enclosure", self.enclosure)
+        return item
 
     def extend_atom(self, entry: Any) -> Any:
+        # feedgen writes Atom elements unqualified under a default xmlns; so do we.
         for attributes in self.links:
-            etree.SubElement(entry, f"{{{ATOM}}}link", attributes)
+            etree.SubElement(entry, "link", attributes)
         return entry

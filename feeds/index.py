@@ -22,7 +22,7 @@ from .config import Settings
 from .errors import FeedsError
 from .parsecache import ParseCache, Signature, signature
 from .story import Story, slugify
-from .storyfile import CONTENT_PREFIX, is_story_file, read_story
+from .storyfile import CONTENT_PREFIX, is_story_file, missing_media, read_story
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,7 @@ class Catalog:
         self.cache = cache
         self.good: dict[str, Story] = {}  # source -> last good parse
         self.broken: dict[str, Problem] = {}  # source -> why its file cannot be used now
+        self.media: dict[str, Problem] = {}  # source -> a media file it names that is missing
         self._claims: dict[tuple[str, str], list[Story]] = {}  # ("id"|"path", value) -> stories
         self._accepted: dict[str, Story] = {}  # source -> story published (or scheduled)
         self._refused: dict[str, Problem] = {}  # source -> why it lost its id or path
@@ -161,6 +162,7 @@ class Catalog:
             if stamp is None:
                 self.good.pop(source, None)
                 self.broken.pop(source, None)
+                self.media.pop(source, None)
                 if self.cache is not None:
                     self.cache.forget(source)
             else:
@@ -184,15 +186,21 @@ class Catalog:
         return self._rebuild() if bulk else self._settle(touched)
 
     def _parse(self, source: str, stamp: Signature) -> Story | Problem:
-        if self.cache is None:
-            return parse_file(self.root, source, self.settings)
-        cached = self.cache.get(source, stamp)
-        if cached is not None:
-            return cached
-        parsed = parse_file(self.root, source, self.settings)
+        cached = self.cache.get(source, stamp) if self.cache is not None else None
+        parsed = cached or parse_file(self.root, source, self.settings)
         if isinstance(parsed, Story):
-            self.cache.put(source, stamp, parsed)
+            if self.cache is not None and cached is None:
+                self.cache.put(source, stamp, parsed)
+            self._check_media(source, parsed)
         return parsed
+
+    def _check_media(self, source: str, story: Story) -> None:
+        missing = missing_media(self.root, self.settings, story)
+        if missing:
+            self.media[source] = Problem(source, None, f"{missing[0]} is not a file under "
+                                         "content/: add it there, or fix the path.")
+        else:
+            self.media.pop(source, None)
 
     def _rebuild(self) -> list[Change]:
         """Decide every claim and group at once: O(n log n), for start-up and big bursts."""
@@ -321,7 +329,7 @@ class Catalog:
 
     def problems(self) -> tuple[Problem, ...]:
         """Return every current problem, sorted by file."""
-        found = [*self.broken.values(), *self._refused.values()]
+        found = [*self.broken.values(), *self._refused.values(), *self.media.values()]
         return tuple(sorted(found, key=lambda p: (p.source, p.line or 0, p.message)))
 
     def snapshot(self, now: datetime, extra_problems: Iterable[Problem] = ()) -> Snapshot:

@@ -94,7 +94,7 @@ def _entry(settings: Settings, story: Story) -> FeedEntry:
     fe = FeedEntry()
     fe.load_extension("dc", atom=False, rss=True)
     fe.load_extension("media", atom=True, rss=True)
-    fe.register_extension("links", EntryLinks, atom=True, rss=False)
+    fe.register_extension("links", EntryLinks, atom=True, rss=True)
     url = permalink(settings, story)
     fe.id(story.id)
     fe.guid(story.id, permalink=story.id == url)
@@ -125,14 +125,15 @@ def _entry(settings: Settings, story: Story) -> FeedEntry:
 def _media(fe: FeedEntry, story: Story) -> None:
     """Add the lead image (Media RSS) and the enclosures (RSS 2.0, RFC 4287 4.2.7.2)."""
     if story.image:
-        fe.media.content(url=story.image.url, medium="image")
-        fe.media.thumbnail(url=story.image.url)
+        # One image is no "group of alternatives": no media:group around it.
+        fe.media.content(url=story.image.url, medium="image", group=None)
+        fe.media.thumbnail(url=story.image.url, group=None)
     for enclosure in story.enclosures:
         fe.links.links.append({"rel": "enclosure", "href": enclosure.url,
                                "type": enclosure.type, "length": str(enclosure.length)})
     if story.enclosures:  # RSS 2.0 allows one enclosure per item: the first
         first = story.enclosures[0]
-        fe.enclosure(first.url, str(first.length), first.type)
+        fe.links.enclosure = {"url": first.url, "length": str(first.length), "type": first.type}
 
 
 def _rss(settings: Settings, spec: FeedSpec) -> bytes:

@@ -17,7 +17,7 @@ import uuid
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import yaml
 
@@ -30,6 +30,13 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 YAML_SUFFIXES = (".yaml", ".yml")
 IGNORED_ENDINGS = ("~", ".swp", ".tmp")
 CONTENT_PREFIX = "content/"
+# Files a story may link to by a relative path, served from content/ by their suffix.
+MEDIA_SUFFIXES = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml",
+    ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".opus": "audio/ogg",
+    ".wav": "audio/wav", ".mp4": "video/mp4", ".webm": "video/webm", ".pdf": "application/pdf",
+}
 
 FIELDS = (
     "title", "date", "id", "updated", "author", "section", "tags", "summary",
@@ -70,7 +77,7 @@ def read_story(root: Path, source: str, settings: Settings) -> Story:
         data, body = _split_yaml(text, source)
     else:
         data, body = _split_markdown(text, source)
-    return _build(data, body, relative, source, text, settings)
+    return _build(data, body, relative, source, text, settings, root)
 
 
 def derived_id(settings: Settings, published: datetime, path: str) -> str:
@@ -163,8 +170,10 @@ def _key_line(text: str, key: str) -> int | None:
 class _Fields:
     """Check one story's fields, raising errors that point at the offending key's line."""
 
-    def __init__(self, data: dict[str, Any], source: str, text: str, settings: Settings):
+    def __init__(self, data: dict[str, Any], source: str, text: str, settings: Settings,
+                 root: Path):
         self.data, self.source, self.text, self.settings = data, source, text, settings
+        self.root = root
 
     def fail(self, key: str, message: str) -> StoryError:
         return StoryError(f"{key}: {message}", self.source, _key_line(self.text, key))
@@ -212,14 +221,14 @@ class _Fields:
 
 def _build(
     data: dict[str, Any], body: str, relative: str, source: str, text: str,
-    settings: Settings,
+    settings: Settings, root: Path,
 ) -> Story:
     unknown = [k for k in data if k not in FIELDS]
     if unknown:
         key = str(unknown[0])
         raise StoryError(f"unknown field {key!r}: remove it or use one of {', '.join(FIELDS)}.",
                          source, _key_line(text, key))
-    f = _Fields(data, source, text, settings)
+    f = _Fields(data, source, text, settings, root)
     path = story_path(relative)
     permalink = settings.url("/" + quote(path) + "/")
     title = f.text_field("title", required=True)
@@ -331,8 +340,43 @@ def _enclosures(f: _Fields, permalink: str) -> tuple[Enclosure, ...]:
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
             raise f.fail("enclosures", f"{length!r} is not a size in bytes.")
         url = _absolute(f, "enclosures", item.get("url"), permalink + "../")
+        if not length:  # RSS 2.0 wants the size: take it from the file when it is ours
+            local = local_media(f.root, f.settings, url)
+            length = local.stat().st_size if local is not None and local.is_file() else 0
         found.append(Enclosure(url, media_type, length))
     return tuple(found)
+
+
+def local_media(root: Path, settings: Settings, url: str) -> Path | None:
+    """Return the file under ``content/`` that a URL of this site names, if it is a media file.
+
+    Only media suffixes map to files, so a story's own source and ``config.yaml``
+    can never be named this way; ``..`` cannot climb out of ``content/``.
+    """
+    if not url.startswith(settings.base_url):
+        return None
+    relative = unquote(urlsplit(url).path).removeprefix(urlsplit(settings.base_url).path)
+    if os.path.splitext(relative)[1].lower() not in MEDIA_SUFFIXES:
+        return None
+    content = os.path.realpath(os.path.join(root, "content"))
+    path = os.path.realpath(os.path.join(content, relative))
+    if not path.startswith(content + os.sep) or any(
+            part.startswith((".", "_")) for part in relative.split("/")):
+        return None
+    return Path(path)
+
+
+def missing_media(root: Path, settings: Settings, story: Story) -> list[str]:
+    """Return the site's own media URLs of a story whose file is not under ``content/``."""
+    wanted = [story.image.url] if story.image else []
+    wanted += [e.url for e in story.enclosures]
+    missing = []
+    for url in wanted:
+        if url.startswith(settings.base_url):
+            local = local_media(root, settings, url)
+            if local is None or not local.is_file():
+                missing.append(url)
+    return missing
 
 
 def _link(f: _Fields) -> str | None:

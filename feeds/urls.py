@@ -16,17 +16,11 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from .index import SITE, GroupKey
+from .storyfile import MEDIA_SUFFIXES
 
 FEED_NAMES = ("rss.xml", "atom.xml", "feed.json")
 OPML = "/feeds.opml"
 PREFIXES = {"tag": "tags", "author": "authors"}
-# Media a story may link to by a relative path, served from content/ (never a story or config).
-MEDIA_TYPES = {
-    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-    ".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml",
-    ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".opus": "audio/ogg",
-    ".wav": "audio/wav", ".mp4": "video/mp4", ".webm": "video/webm", ".pdf": "application/pdf",
-}
 _TAIL = re.compile(r"(?:page/(?P<page>[1-9][0-9]{0,6})/|(?P<feed>rss\.xml|atom\.xml|feed\.json)"
                    r"|archive/(?P<archive>[1-9][0-9]{0,6})\.xml)?")
 
@@ -82,7 +76,7 @@ def parse(path: str) -> list[Target]:
     if path.endswith("/") and len(path) > 1:
         found.append(Target("story", name=path[1:-1]))
     suffix = path[path.rfind("."):].lower() if "." in path.rpartition("/")[2] else ""
-    if suffix in MEDIA_TYPES:
+    if suffix in MEDIA_SUFFIXES:
         found.append(Target("media", name=path[1:]))
     return found
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import os
 from typing import Any
+from urllib.parse import quote
 
-from flask import Flask, Response, jsonify, redirect, request
+from flask import Flask, Response, jsonify, redirect, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from .site import Site
+from .storyfile import MEDIA_SUFFIXES, local_media
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,13 @@ def init_app(app: Flask, site: Site) -> None:
         # Documents the site serves are answered by FastPath before Flask; what
         # reaches here is a path without its trailing slash, or unknown.
         url_path = "/" + path
+        media = local_media(site.root, site.settings, site.settings.url(quote(url_path)))
+        if media is not None and media.is_file():
+            response = send_file(media, mimetype=MEDIA_SUFFIXES[media.suffix.lower()],
+                                 conditional=True, etag=True,
+                                 max_age=site.settings.cache_max_age)
+            response.cache_control.public = True
+            return response
         if not url_path.endswith("/") and site.prepared(url_path + "/") is not None:
             return redirect(request.script_root + url_path + "/", code=308)
         return _not_found(site)
