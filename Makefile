@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test lint system-packages bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,14 +19,21 @@ serve: $(STAMP)
 	$(BIN)/feeds serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check feeds tests $(wildcard bench)
+	$(BIN)/ruff check feeds tests bench tools
 	$(BIN)/mypy
 
-test: lint
+# Chromium and newsboat, which the end-to-end tests drive (Debian packages).
+system-packages:
+	tools/system-packages
+
+test: lint system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+screenshots: $(STAMP) system-packages
+	$(BIN)/python -m tools.screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -54,6 +54,7 @@ class FeedSpec:
     stories: tuple[Story, ...]
     history: str | None = None  # RFC 5005: "complete", "archive", or None
     prev_archive: str | None = None  # path of the next older archive page
+    next_archive: str | None = None  # path of the next newer one (see archive_spec)
     archive_page: int = 0  # 0 for a subscription document
 
     def page_path(self) -> str:
@@ -102,10 +103,13 @@ def archive_spec(snapshot: Snapshot, group: GroupKey, page: int) -> FeedSpec | N
         return None
     title, description = group_title(snapshot, group)
     oldest_first = snapshot.groups[group][(page - 1) * size: page * size]
+    # Every page links the next one, even before it is full: the page's bytes must
+    # not change when the next one fills. Until then that URL redirects to the
+    # subscription feed, which is where the newer stories are (site.next_archive_redirect).
     return FeedSpec(
         group, f"{title} (archive {page})", description, tuple(reversed(oldest_first)),
         history="archive", prev_archive=urls.archive(group, page - 1) if page > 1 else None,
-        archive_page=page,
+        next_archive=urls.archive(group, page + 1), archive_page=page,
     )
 
 

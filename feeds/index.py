@@ -49,14 +49,17 @@ class Problem:
         return f"{self.source}:{self.line or 1}: {self.message}"
 
 
+def named_groups(story: Story) -> list[tuple[GroupKey, str]]:
+    """Return the section, tag and author groups of a story, each with the name it gives."""
+    pairs = [(("section", slugify(story.section)), story.section)] if story.section else []
+    pairs += [(("tag", slugify(tag)), tag) for tag in story.tags]
+    pairs += [(("author", slugify(author.name)), author.name) for author in story.authors]
+    return pairs
+
+
 def groups_of(story: Story) -> set[GroupKey]:
     """Return every group a story is listed in."""
-    keys = {SITE}
-    if story.section:
-        keys.add(("section", story.section))
-    keys.update(("tag", slugify(tag)) for tag in story.tags)
-    keys.update(("author", slugify(author.name)) for author in story.authors)
-    return keys
+    return {SITE, *(key for key, _ in named_groups(story))}
 
 
 def _order(story: Story) -> tuple[datetime, str]:
@@ -144,6 +147,8 @@ class Catalog:
         self._by_path: dict[str, Story] = {}
         self._names: dict[GroupKey, str] = {}
         self.unidentified: dict[str, Story] = {}  # source -> published story with a derived id
+        # group -> casefolded name -> sources: two names that slug alike share one URL
+        self._spellings: dict[GroupKey, dict[str, set[str]]] = {}
 
     # Reading files ---------------------------------------------------------------------------
 
@@ -208,12 +213,14 @@ class Catalog:
                 for key, claimants in self._claims.items()}
         before = self._accepted
         self._accepted, self._refused, self.unidentified = {}, {}, {}
+        self._spellings = {}
         groups: dict[GroupKey, list[Story]] = {}
         for story in sorted((s for s in self.good.values() if not s.draft), key=_order):
             if rank[("id", story.id)] is not story or rank[("path", story.path)] is not story:
                 self._refused[story.source] = self._refusal(story)
                 continue
             self._accepted[story.source] = story
+            self._spell(story, add=True)
             if not story.has_own_id:
                 self.unidentified[story.source] = story
             for key in groups_of(story):
@@ -301,6 +308,7 @@ class Catalog:
         if after is not None and not after.has_own_id:
             self.unidentified[source] = after
         if before is not None:
+            self._spell(before, add=False)
             del self._accepted[source]
             if self._by_path.get(before.path) is before:
                 del self._by_path[before.path]
@@ -309,12 +317,40 @@ class Catalog:
                 group.pop(bisect.bisect_left(group, _order(before), key=_order))
                 self._set_group(key, tuple(group), None)
         if after is not None:
+            self._spell(after, add=True)
             self._accepted[source] = after
             self._by_path[after.path] = after
             for key in groups_of(after):
                 group = list(self._groups.get(key, ()))
                 bisect.insort(group, after, key=_order)
                 self._set_group(key, tuple(group), after)
+
+    def _spell(self, story: Story, add: bool) -> None:
+        for key, name in named_groups(story):
+            sources = self._spellings.setdefault(key, {}).setdefault(name.casefold(), set())
+            if add:
+                sources.add(story.source)
+            else:
+                sources.discard(story.source)
+                if not sources:
+                    del self._spellings[key][name.casefold()]
+                    if not self._spellings[key]:
+                        del self._spellings[key]
+
+    def _clashes(self) -> list[Problem]:
+        """Report names that slug alike ("C++" and "C"): they would share one page and feed."""
+        found = []
+        for (kind, slug), spellings in self._spellings.items():
+            if len(spellings) < 2:
+                continue
+            (first, first_sources), *others = sorted(spellings.items(),
+                                                     key=lambda pair: min(pair[1]))
+            for name, sources in others:
+                found.append(Problem(min(sources), None, (
+                    f"{kind} {name!r} and {kind} {first!r} ({min(first_sources)}) have the same "
+                    f"URL slug {slug!r}, so they share one page and feed: spell them alike, "
+                    "or rename one.")))
+        return found
 
     def _set_group(self, key: GroupKey, stories: tuple[Story, ...], added: Story | None) -> None:
         if stories:
@@ -329,7 +365,8 @@ class Catalog:
 
     def problems(self) -> tuple[Problem, ...]:
         """Return every current problem, sorted by file."""
-        found = [*self.broken.values(), *self._refused.values(), *self.media.values()]
+        found = [*self.broken.values(), *self._refused.values(), *self.media.values(),
+                 *self._clashes()]
         return tuple(sorted(found, key=lambda p: (p.source, p.line or 0, p.message)))
 
     def snapshot(self, now: datetime, extra_problems: Iterable[Problem] = ()) -> Snapshot:
@@ -347,12 +384,7 @@ class Catalog:
 
 
 def _display_name(key: GroupKey, story: Story) -> str:
-    kind, slug = key
-    if kind == "tag":
-        return next(t for t in story.tags if slugify(t) == slug)
-    if kind == "author":
-        return next(a.name for a in story.authors if slugify(a.name) == slug)
-    return slug
+    return next((name for k, name in named_groups(story) if k == key), key[1])
 
 
 def story_files(root: Path, folder: Path | None = None) -> Iterator[str]:

@@ -75,6 +75,9 @@ def _generator(spec: FeedSpec, settings: Settings, name: str) -> FeedGenerator:
     if spec.prev_archive:
         fg.link(href=settings.url(spec.prev_archive), rel="prev-archive",
                 type="application/atom+xml")
+    if spec.next_archive:
+        fg.link(href=settings.url(spec.next_archive), rel="next-archive",
+                type="application/atom+xml")
     fg.links.history = spec.history
     fg.link(href=page, rel="alternate", type="text/html")
     fg.language(settings.language)

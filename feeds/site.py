@@ -18,7 +18,7 @@ from pathlib import Path
 from . import urls
 from .config import Settings, load_settings
 from .errors import ConfigError, FeedsError
-from .feedspec import Document, FeedSpec, archive_spec, feed_spec
+from .feedspec import Document, FeedSpec, archive_pages, archive_spec, feed_spec
 from .index import SITE, Catalog, Change, GroupKey, Problem, Snapshot
 from .opml import render_opml
 from .pages import listing_page, not_found_page, story_page
@@ -272,6 +272,16 @@ def _route(snapshot: Snapshot, target: urls.Target) -> Route | None:
     if target.kind == "feed":
         return _feed_route(snapshot, feed_spec(snapshot, group, target.name), target.name)
     return _feed_route(snapshot, archive_spec(snapshot, group, target.number), "atom.xml")
+
+
+def next_archive_redirect(snapshot: Snapshot, path: str) -> str | None:
+    """Return the feed that ``archive/<n+1>.xml`` stands for while page n is the newest."""
+    for target in urls.parse(path):
+        if target.kind == "archive" and snapshot.count(target.group):
+            size = snapshot.settings.feed_size
+            if target.number == archive_pages(snapshot.count(target.group), size) + 1 > 1:
+                return urls.feed(target.group, "atom.xml")
+    return None
 
 
 def _feed_route(snapshot: Snapshot, spec: FeedSpec | None, name: str) -> Route | None:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from flask import Flask, Response, jsonify, redirect, request, send_file
 from werkzeug.exceptions import HTTPException
 
-from .site import Site
+from .site import Site, next_archive_redirect
 from .storyfile import MEDIA_SUFFIXES, local_media
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,9 @@ def init_app(app: Flask, site: Site) -> None:
             return response
         if not url_path.endswith("/") and site.prepared(url_path + "/") is not None:
             return redirect(request.script_root + url_path + "/", code=308)
+        newer = next_archive_redirect(site.snapshot, url_path)
+        if newer is not None:  # not yet an archive page: its stories are in the feed
+            return redirect(request.script_root + site.settings.href(newer), code=307)
         return _not_found(site)
 
     @app.errorhandler(404)

@@ -79,7 +79,7 @@ class Server:
         """Send one request; return status, headers (lower-cased names) and body."""
         request = urllib.request.Request(self.base + path, headers=headers or {}, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with _OPENER.open(request, timeout=10) as response:
                 return response.status, _headers(response.headers), response.read()
         except urllib.error.HTTPError as error:
             return error.code, _headers(error.headers), error.read()
@@ -92,6 +92,16 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Show redirects to the test as they are, as a feed reader's first request sees them."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def _headers(message: object) -> dict[str, str]:

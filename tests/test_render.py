@@ -80,6 +80,8 @@ def test_atom_archives_hold_every_story_once(site: Path, stories: int, in_feed: 
         assert page.find("a:link[@rel='current']", ns).get("href").endswith("/atom.xml")
         assert page.find("a:link[@rel='self']", ns).get("href") == prev.get("href")
         assert len(page.findall("a:entry", ns)) == 3  # archive pages are always full
+        assert page.find("a:link[@rel='next-archive']", ns).get("href").endswith(
+            f"/archive/{number + 1}.xml")
         seen += [e.findtext("a:title", namespaces=ns) for e in page.findall("a:entry", ns)]
         prev = page.find("a:link[@rel='prev-archive']", ns)
     assert pages == archives
@@ -138,3 +140,26 @@ def test_html_in_titles_is_escaped_not_interpreted(site: Path) -> None:
     snap = snapshot(site)
     body = render_feed(snap, site_spec(snap, "rss.xml"), "rss.xml").body.decode()
     assert "<title>&lt;b&gt;Bold&lt;/b&gt; &amp; co</title>" in body
+
+
+def test_names_that_slug_alike_are_reported(site: Path) -> None:
+    write_story(site, "a.md", story_text("A", "2025-11-01", tags="[C++, Europe]"))
+    write_story(site, "b.md", story_text("B", "2025-11-02", tags="[C, europe]"))
+    snap = snapshot(site)
+    assert [str(p) for p in snap.problems] == [
+        "content/b.md:1: tag 'c' and tag 'c++' (content/a.md) have the same URL slug 'c', so "
+        "they share one page and feed: spell them alike, or rename one."]
+    assert snap.count(("tag", "europe")) == 2  # the same word in another case is the same tag
+
+
+def test_a_missing_local_media_file_is_reported_and_the_story_still_published(
+        site: Path) -> None:
+    write_story(site, "world/a.md", story_text("A", "2025-11-01", image="missing.png",
+                                               enclosures="[{url: /gone.mp3, type: audio/mpeg}]"))
+    (site / "content/world/here.png").write_bytes(b"\x89PNG")
+    write_story(site, "world/b.md", story_text("B", "2025-11-02", image="here.png"))
+    snap = snapshot(site)
+    assert snap.count() == 2
+    assert [str(p) for p in snap.problems] == [
+        "content/world/a.md:1: http://127.0.0.1:8000/world/missing.png is not a file under "
+        "content/: add it there, or fix the path."]
