@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 STATE_FOLDER = ".feeds"
 STATE_FILE = "validators.sqlite3"
+OPEN_TIMEOUT = 10.0  # seconds
+SCHEMA = ("CREATE TABLE IF NOT EXISTS validators "
+          "(path TEXT PRIMARY KEY, etag TEXT NOT NULL, last_modified INTEGER NOT NULL)")
 
 
 class ValidatorStore:
@@ -33,18 +36,30 @@ class ValidatorStore:
     @staticmethod
     def _open(root: Path) -> sqlite3.Connection:
         folder = root / STATE_FOLDER
-        try:
-            folder.mkdir(exist_ok=True)
-            db = sqlite3.connect(folder / STATE_FILE, timeout=10, check_same_thread=False,
-                                 isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-        except (OSError, sqlite3.Error) as exc:
-            # A read-only site still serves; dates then restart with the process.
-            log.warning("cannot keep validators in %s (%s): Last-Modified will not survive "
-                        "a restart; make the folder writable to fix this", folder, exc)
-            db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-        db.execute("CREATE TABLE IF NOT EXISTS validators "
-                   "(path TEXT PRIMARY KEY, etag TEXT NOT NULL, last_modified INTEGER NOT NULL)")
+        deadline = time.monotonic() + OPEN_TIMEOUT
+        while True:
+            try:
+                folder.mkdir(exist_ok=True)
+                db = sqlite3.connect(folder / STATE_FILE, timeout=10, check_same_thread=False,
+                                     isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(SCHEMA)
+                return db
+            except sqlite3.OperationalError as exc:
+                # Workers starting together race to switch the file to WAL, and SQLite
+                # answers "locked" at once rather than waiting: try again shortly.
+                if "locked" in str(exc) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                reason: Exception = exc
+            except (OSError, sqlite3.Error) as exc:
+                reason = exc
+            break
+        # A read-only site still serves; dates then restart with the process.
+        log.warning("cannot keep validators in %s (%s): Last-Modified will not survive "
+                    "a restart; make the folder writable to fix this", folder, reason)
+        db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        db.execute(SCHEMA)
         return db
 
     def known(self, path: str) -> bool:
