@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="port to listen on (default: %(default)s)")
     serve.add_argument("--workers", type=int, default=2,
                        help="worker processes of the production server (default: %(default)s)")
+    serve.add_argument("--threads", type=int, default=8,
+                       help="request threads per worker; answers come from memory, so a few "
+                            "suffice (default: %(default)s)")
     serve.add_argument("--debug", action="store_true",
                        help="use Flask's development server instead (one process; "
                             "never in production)")
@@ -83,8 +86,8 @@ def _serve(args: argparse.Namespace, root: Path) -> int:
 
         create_app(root).run(host=args.host, port=args.port, debug=True, use_reloader=False)
         return 0
-    if args.workers < 1:
-        raise FeedsError("--workers must be at least 1.")
+    if args.workers < 1 or args.threads < 1:
+        raise FeedsError("--workers and --threads must be at least 1.")
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -95,6 +98,7 @@ def _serve(args: argparse.Namespace, root: Path) -> int:
         port=args.port,
         interface=Interfaces.WSGI,
         workers=args.workers,
+        blocking_threads=args.threads,
         log_access=args.verbose,
     ).serve()
     return 0
