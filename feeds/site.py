@@ -8,6 +8,7 @@ every rendered document the change did not touch.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -217,12 +218,10 @@ def _now() -> datetime:
 
 
 def _came_due(before: Snapshot, after: Snapshot) -> list[Change]:
-    """Return the scheduled stories that went live between two snapshots."""
+    """Return the scheduled stories that went live between two snapshots' moments."""
     stories = after.groups.get(SITE, ())
-    start, end = before.count(), after.count()
-    if before.groups.get(SITE) is not stories:
-        return []  # the catalogue changed too; its own changes already name these groups
-    return [Change(None, story) for story in stories[start:end]]
+    start = bisect.bisect_right(stories, before.as_of, key=lambda s: s.date)
+    return [Change(None, story) for story in stories[start:after.count()]]
 
 
 def hub_links(settings: Settings, path: str) -> list[tuple[str, str]]:

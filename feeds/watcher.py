@@ -83,7 +83,7 @@ class Watcher:
         root = self.site.root
         content = root / "content"
         found: set[str] = set()
-        known = self.site.known_sources()
+        known: set[str] | None = None
         for raw in paths:
             path = Path(raw)
             try:
@@ -91,11 +91,13 @@ class Watcher:
             except ValueError:
                 continue
             source = f"content/{relative}"
-            if path.is_dir():
-                found.update(story_files(root, path))
-            found.update(s for s in known if s.startswith(source + "/"))
             if is_story_file(relative):
                 found.add(source)
+                continue
+            if path.is_dir():  # a folder arrived (or changed): its story files
+                found.update(story_files(root, path))
+            known = self.site.known_sources() if known is None else known
+            found.update(s for s in known if s.startswith(source + "/"))  # or went away
         return found
 
     # Publishing ------------------------------------------------------------------------------

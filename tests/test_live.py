@@ -21,7 +21,7 @@ import pytest
 from .conftest import Server, free_port, story_text, write_config, write_story
 
 BERLIN = ZoneInfo("Europe/Berlin")
-WAIT = 10.0  # seconds a change may take here before a test gives up (the target is 1 s: bench/)
+WAIT = 20.0  # seconds a change may take on a loaded machine here (the 1 s target: bench/)
 
 
 def titles(server: Server, path: str = "/atom.xml") -> list[str]:
