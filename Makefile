@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: serve test lint system-packages bench screenshots clean
+.PHONY: serve test lint system-packages bench bench-publish screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: lint system-packages
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-publish: $(STAMP)
+	$(BIN)/python -m bench.publish $(BENCH_ARGS)
 
 screenshots: $(STAMP) system-packages
 	$(BIN)/python -m tools.screenshots
