@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
@@ -92,10 +91,6 @@ def _serve(args: argparse.Namespace, root: Path) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
-    from .app import preload
-
-    if multiprocessing.get_start_method() == "fork":
-        preload(root)  # granian forks its workers from here: they inherit the parsed site
     Granian(
         "feeds.app:create_app",
         factory=True,

@@ -140,7 +140,6 @@ class Catalog:
         self.good: dict[str, Story] = {}  # source -> last good parse
         self.broken: dict[str, Problem] = {}  # source -> why its file cannot be used now
         self.media: dict[str, Problem] = {}  # source -> a media file it names that is missing
-        self.stamps: dict[str, Signature] = {}  # source -> the version of the file last read
         self._claims: dict[tuple[str, str], list[Story]] = {}  # ("id"|"path", value) -> stories
         self._accepted: dict[str, Story] = {}  # source -> story published (or scheduled)
         self._refused: dict[str, Problem] = {}  # source -> why it lost its id or path
@@ -166,14 +165,12 @@ class Catalog:
             old = self.good.get(source)
             stamp = signature(os.path.join(self.root, source))
             if stamp is None:
-                self.stamps.pop(source, None)
                 self.good.pop(source, None)
                 self.broken.pop(source, None)
                 self.media.pop(source, None)
                 if self.cache is not None:
                     self.cache.forget(source)
             else:
-                self.stamps[source] = stamp
                 parsed = self._parse(source, stamp)
                 if isinstance(parsed, Problem):
                     self.broken[source] = parsed  # the last good version, if any, stays
@@ -192,18 +189,6 @@ class Catalog:
                 self._claim(new)
                 touched.append(new)
         return self._rebuild() if bulk else self._settle(touched)
-
-    def stale(self) -> set[str]:
-        """Return the files that changed, appeared or went away since they were last read.
-
-        One walk and one stat a file: how a catalogue read before the server forked
-        its workers catches up with what happened meanwhile.
-        """
-        current = {source: signature(os.path.join(self.root, source))
-                   for source in story_files(self.root)}
-        changed = {source for source, stamp in current.items()
-                   if stamp != self.stamps.get(source)}
-        return changed | (set(self.stamps) - set(current))
 
     def _parse(self, source: str, stamp: Signature) -> Story | Problem:
         cached = self.cache.get(source, stamp) if self.cache is not None else None

@@ -61,11 +61,11 @@ class Site:
     """A site folder served live: one current state, swapped as a single reference."""
 
     def __init__(self, root: Path, settings: Settings | None = None,
-                 announce: Announce | None = None, catalog: Catalog | None = None):
+                 announce: Announce | None = None):
         self.root = root
         self._validators = ValidatorStore(root)
         self._announce = announce
-        self._catalog = catalog or load_catalog(root, settings or load_settings(root))
+        self._catalog = _catalog(root, settings or load_settings(root))
         self._config_problem: Problem | None = None
         self._state = _State(self._catalog.snapshot(_now()))
         self._publishing = threading.Lock()  # refresh and tick come from one thread; be sure
@@ -114,11 +114,6 @@ class Site:
                        hub_links(snapshot.settings, path) if route.feed else ())
 
     # Changes ---------------------------------------------------------------------------------
-
-    def stale_sources(self) -> set[str]:
-        """Return the story files changed on disk since the catalogue read them (it may
-        predate a fork)."""
-        return self._catalog.stale()
 
     def known_sources(self) -> set[str]:
         """Return every story file the catalogue knows, good or broken."""
@@ -178,7 +173,7 @@ class Site:
         if settings == self._catalog.settings:
             return False
         log.info("config.yaml changed: reading every story again")
-        self._catalog = load_catalog(self.root, settings)
+        self._catalog = _catalog(self.root, settings)
         return True
 
     def _swap(self, changes: list[Change], everything: bool) -> None:
@@ -210,14 +205,11 @@ class Site:
                 state.documents[path] = (self._prepare(path, route, state.snapshot), route)
 
 
-def load_catalog(root: Path, settings: Settings, save: bool = True) -> Catalog:
-    """Read a whole site, through the parse cache. ``save=False`` starts no thread (for a
-    process about to fork: the workers save it)."""
+def _catalog(root: Path, settings: Settings) -> Catalog:
     cache = ParseCache(root / STATE_FOLDER, settings)
     catalog = Catalog(root, settings, cache)
     catalog.load_all()
-    if save:
-        cache.save()
+    cache.save()
     return catalog
 
 

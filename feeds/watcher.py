@@ -35,10 +35,8 @@ CONFIG_POLL = 0.25  # seconds between looks at config.yaml (a stat call)
 class Watcher:
     """Keep a ``Site`` current with its folder."""
 
-    def __init__(self, site: Site, settle: float = 0.1, force_polling: bool | None = None,
-                 catch_up: bool = False):
+    def __init__(self, site: Site, settle: float = 0.1, force_polling: bool | None = None):
         self.site = site
-        self.catch_up = catch_up
         self.settle = settle
         self.force_polling = (os.environ.get(POLLING_VARIABLE) == "1"
                               if force_polling is None else force_polling)
@@ -107,9 +105,6 @@ class Watcher:
     def _publish(self) -> None:
         pending: set[str] = set()
         config = _signature(self.site.root / CONFIG_NAME)
-        # Events begin only now: look at what the fork may have missed, and once more when
-        # the file-system watches are surely in place.
-        catch_up = [time.monotonic(), time.monotonic() + 2.0] if self.catch_up else []
         while not self._stop.is_set():
             try:
                 pending |= self._sources(self._batches.get(timeout=self._timeout(pending)))
@@ -118,10 +113,6 @@ class Watcher:
             except queue.Empty:
                 pass
             try:
-                if catch_up and time.monotonic() >= catch_up[0]:
-                    catch_up.pop(0)
-                    pending |= self.site.stale_sources()  # published once settled, as events
-                    config = None  # and config.yaml read again (unchanged settings: no-op)
                 config, pending = self._step(config, pending)
             except Exception:  # noqa: BLE001 - a bug must not stop publishing for good
                 log.exception("publishing failed; the last good state keeps serving")
