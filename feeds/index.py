@@ -62,6 +62,13 @@ def groups_of(story: Story) -> set[GroupKey]:
     return {SITE, *(key for key, _ in named_groups(story))}
 
 
+SHARDS = 256
+
+
+def _shard(path: str) -> int:
+    return hash(path) % SHARDS
+
+
 def _order(story: Story) -> tuple[datetime, str]:
     return (story.date, story.source)
 
@@ -78,7 +85,7 @@ class Snapshot:
     settings: Settings
     as_of: datetime
     groups: Mapping[GroupKey, tuple[Story, ...]]
-    by_path: Mapping[str, Story]
+    by_path: tuple[Mapping[str, Story], ...]  # shards: see PathIndex
     problems: tuple[Problem, ...] = ()
     names: Mapping[GroupKey, str] = field(default_factory=dict)
 
@@ -108,7 +115,7 @@ class Snapshot:
 
     def story(self, path: str) -> Story | None:
         """Return the published story whose permalink path is ``path``."""
-        found = self.by_path.get(path)
+        found = self.by_path[_shard(path)].get(path)
         return found if found is not None and found.date <= self.as_of else None
 
 
@@ -144,7 +151,9 @@ class Catalog:
         self._accepted: dict[str, Story] = {}  # source -> story published (or scheduled)
         self._refused: dict[str, Problem] = {}  # source -> why it lost its id or path
         self._groups: dict[GroupKey, tuple[Story, ...]] = {}
-        self._by_path: dict[str, Story] = {}
+        # Permalink -> story, in shards that are copied (never changed) when a path in them
+        # changes: a snapshot takes the tuple of shards, so its cost does not grow with the site.
+        self._by_path: list[dict[str, Story]] = [{} for _ in range(SHARDS)]
         self._names: dict[GroupKey, str] = {}
         self.unidentified: dict[str, Story] = {}  # source -> published story with a derived id
         # group -> casefolded name -> sources: two names that slug alike share one URL
@@ -231,7 +240,9 @@ class Catalog:
                 members.append(story)
         self._groups = {key: tuple(members) for key, members in groups.items()}
         self._names = {key: name for key, name in self._names.items() if key in groups}
-        self._by_path = {s.path: s for s in self._accepted.values()}
+        self._by_path = [{} for _ in range(SHARDS)]
+        for story in self._accepted.values():
+            self._by_path[_shard(story.path)][story.path] = story
         return [Change(before.get(source), self._accepted.get(source))
                 for source in before.keys() | self._accepted.keys()
                 if before.get(source) is not self._accepted.get(source)]
@@ -310,8 +321,10 @@ class Catalog:
         if before is not None:
             self._spell(before, add=False)
             del self._accepted[source]
-            if self._by_path.get(before.path) is before:
-                del self._by_path[before.path]
+            shard = _shard(before.path)
+            if self._by_path[shard].get(before.path) is before:
+                self._by_path[shard] = {p: s for p, s in self._by_path[shard].items()
+                                        if p != before.path}
             for key in groups_of(before):
                 group = list(self._groups.get(key, ()))
                 group.pop(bisect.bisect_left(group, _order(before), key=_order))
@@ -319,7 +332,8 @@ class Catalog:
         if after is not None:
             self._spell(after, add=True)
             self._accepted[source] = after
-            self._by_path[after.path] = after
+            shard = _shard(after.path)
+            self._by_path[shard] = {**self._by_path[shard], after.path: after}
             for key in groups_of(after):
                 group = list(self._groups.get(key, ()))
                 bisect.insort(group, after, key=_order)
@@ -377,7 +391,7 @@ class Catalog:
             settings=self.settings,
             as_of=now,
             groups=MappingProxyType(dict(self._groups)),
-            by_path=MappingProxyType(dict(self._by_path)),
+            by_path=tuple(self._by_path),  # the shards are replaced, never changed
             problems=problems,
             names=MappingProxyType(dict(self._names)),
         )

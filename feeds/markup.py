@@ -30,6 +30,8 @@ SUMMARY_LENGTH = 280
 
 def xml_safe(text: str) -> str:
     """Remove the characters XML 1.0 cannot carry (control characters, lone surrogates)."""
+    if text.isprintable():  # the common case, checked in C: nothing to remove
+        return text
     return _XML_FORBIDDEN.sub("", text)
 
 

@@ -255,7 +255,7 @@ def _build(
         section=_section(f, relative),
         tags=_tags(f),
         summary=f.text_field("summary"),
-        body=xml_safe(body),
+        body=body,  # cleaned where it is rendered (markup.to_html, markup.summarize)
         image=_image(f, permalink),
         enclosures=_enclosures(f, permalink),
         link=_link(f),

@@ -10,6 +10,7 @@ import pytest
 
 from feeds.config import load_settings
 from feeds.errors import StoryError
+from feeds.markup import summarize, to_html
 from feeds.story import Author, Enclosure, Image, Story
 from feeds.storyfile import derived_id, is_story_file, read_story
 
@@ -133,7 +134,10 @@ def test_control_characters_are_removed_from_every_text_field(site: Path) -> Non
     assert story.title == "Bad title"
     assert story.summary == "s"
     assert story.tags == ("t",)
-    assert story.body == "Body text here\n"
+    # The body is cleaned where it is rendered: the HTML and the derived summary.
+    # (CommonMark turns NUL into U+FFFD; the other control characters go.)
+    assert to_html(story.body, "https://n.example/c/") == "<p>Body text \ufffdhere</p>"
+    assert summarize(story.body) == "Body text \ufffdhere"
 
 
 def test_yaml_tags_cannot_build_python_objects(site: Path) -> None:
