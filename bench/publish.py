@@ -1,185 +1,192 @@
 """Benchmark live publishing: ``python -m bench.publish`` (``make bench-publish``).
 
-Two figures per site size (1,000 and 10,000 generated stories):
+Two figures per site size (default 1,000 and 10,000 generated stories):
 
-* publish to served: from a story file written to the moment *every* server worker
-  (``feeds serve --workers 2``) reports it in ``/healthz``, over 50 publications;
+* publish to served: from just before a new story file is written to the moment *every*
+  worker of ``feeds serve --workers 2`` reports one more story in ``/healthz``, over 50
+  publications made one at a time. Each poll opens a new connection, so it may land on
+  either worker; the figure is when the slower of the two first reported the story.
 * re-index: the in-process cost of one changed file (``Catalog.update`` and a new
-  snapshot), which must not grow with the site; and the whole ``Site.refresh``
-  beside it (it also re-renders the site's three feeds for WebSub and Last-Modified).
+  snapshot), which must not grow with the site; the whole ``Site.refresh`` (which also
+  re-renders the site's feeds) is printed beside it.
 
-Each size works on a copy of the cached generated site, so the cache stays pristine.
+Each size works on a copy of the cached generated site (without its ``.feeds/``), so the
+cache stays pristine; the copy, and the processes started, are removed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
+import math
 import shutil
-import statistics
 import sys
 import tempfile
-import time
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 
+from .latency import (
+    FOLDER,
+    PUBLISH_TIMEOUT,
+    SETTLE_BETWEEN,
+    WORKERS,
+    Publishing,
+    publish_latencies,
+)
+from .reindex import Reindex, reindex_costs
 from .run import cached_site
-from .servers import HOST, feeds_server
+from .servers import HOST
 
-PUBLISH_TIMEOUT = 10.0  # seconds one publication may take before it counts as a failure
-SETTLE_BETWEEN = 0.3  # seconds between publications
-TARGET_P99, AIM_P50 = 1.0, 0.25
+TARGET_P99, AIM_P50, FLAT = 1.0, 0.25, 1.5
+
+
+@dataclass(frozen=True, slots=True)
+class SizeResult:
+    """Everything measured on one site size."""
+
+    stories: int
+    publishing: Publishing
+    reindex: Reindex
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Measure every size, then print the table; exit 1 if a server cannot be set up."""
     args = _parser().parse_args(argv)
-    results = {}
+    if args.publications < 1 or not args.sizes or min(args.sizes) < 1:
+        print("bench: give --publications of at least 1 and positive --sizes.", file=sys.stderr)
+        return 1
+    results = []
     for size in args.sizes:
-        with tempfile.TemporaryDirectory(prefix="feeds-publish-") as work:
-            root = Path(work) / "site"
-            shutil.copytree(cached_site(size, args.seed), root,
-                            ignore=shutil.ignore_patterns(".feeds"))
-            print(f"{size:,} stories: publishing {args.publications} files ...", flush=True)
-            latencies, failures = publish_latencies(root, Path(work), args.publications)
-            print(f"{size:,} stories: re-indexing after one changed file, "
-                  f"{args.publications} times ...", flush=True)
-            reindex, refresh = reindex_costs(root, args.publications)
-            results[size] = (latencies, failures, reindex, refresh)
-    _report(results, args.publications)
+        try:
+            results.append(measure_size(size, args.seed, args.publications))
+        except (RuntimeError, TimeoutError, OSError) as exc:
+            print(f"bench: {size:,} stories: {exc}", file=sys.stderr)
+            return 1
+    print_report(results, args.publications)
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.publish", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
-                        default=[1000, 10_000], help="site sizes (default: 1000,10000)")
+    parser.add_argument("--sizes", type=_sizes, default=[1000, 10_000],
+                        help="comma-separated site sizes in stories (default: 1000,10000)")
     parser.add_argument("--publications", type=int, default=50,
-                        help="files published per size (default: 50)")
+                        help="files published, and edits re-indexed, per size (default: 50)")
     parser.add_argument("--seed", type=int, default=1, help="the generator's seed (default: 1)")
     return parser
 
 
-def health(port: int) -> tuple[int, int]:
-    """Return (worker pid, stories published) from one /healthz on a new connection."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=5)
+def _sizes(text: str) -> list[int]:
+    """Parse ``1000,10000`` into ascending sizes (the growth figure divides last by first)."""
     try:
-        connection.request("GET", "/healthz")
-        report = json.loads(connection.getresponse().read())
-        return int(report["worker"]), int(report["stories"])
-    finally:
-        connection.close()
+        return sorted({int(part) for part in text.split(",")})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list like 1000,10000") from None
 
 
-def workers_of(port: int, expected: int = 2, attempts: int = 400) -> set[int]:
-    """Find the server's worker pids: new connections land on either (bounded)."""
-    seen: set[int] = set()
-    for _ in range(attempts):
-        seen.add(health(port)[0])
-        if len(seen) == expected:
-            break
-    return seen
+def measure_size(size: int, seed: int, count: int) -> SizeResult:
+    """Publish into, then re-index, a throw-away copy of the cached site of ``size`` stories."""
+    with tempfile.TemporaryDirectory(prefix="feeds-publish-", ignore_cleanup_errors=True) as tmp:
+        work = Path(tmp)
+        root = work / "site"
+        shutil.copytree(cached_site(size, seed), root,
+                        ignore=shutil.ignore_patterns(".feeds", FOLDER))
+        print(f"{size:,} stories: publishing {count} files ...", flush=True)
+        publishing = publish_latencies(root, work / "feeds.log", count)
+        print(f"{size:,} stories: re-indexing after one changed file, {count} times ...",
+              flush=True)
+        return SizeResult(size, publishing, reindex_costs(root, count))
 
 
-def story(number: int) -> str:
-    return (f'---\ntitle: "Published by the benchmark, number {number}"\n'
-            f'id: "urn:x:bench-publish-{number}"\ndate: 2020-01-01T00:00:00+00:00\n---\n\n'
-            f"Body of story {number}, long enough to be a paragraph of a real story.\n")
+# The report ----------------------------------------------------------------------------------
 
 
-def publish_latencies(root: Path, work: Path, count: int) -> tuple[list[float], int]:
-    """Publish ``count`` stories one by one; time each until every worker serves it."""
-    folder = root / "content" / "bench-publish"
-    folder.mkdir()
-    latencies: list[float] = []
-    failures = 0
-    with feeds_server(root, work / "feeds.log") as server:
-        workers = workers_of(server.port)
-        published = health(server.port)[1]
-        for number in range(count):
-            time.sleep(SETTLE_BETWEEN)
-            path = folder / f"story-{number:03}.md"
-            started = time.monotonic()
-            path.write_text(story(number), encoding="utf-8")
-            seen: set[int] = set()
-            while seen != workers and time.monotonic() - started < PUBLISH_TIMEOUT:
-                worker, stories = health(server.port)
-                if stories == published + 1:
-                    seen.add(worker)
-            if seen == workers:
-                latencies.append(time.monotonic() - started)
-                published += 1
-            else:
-                failures += 1
-                published = health(server.port)[1]
-    return latencies, failures
-
-
-def reindex_costs(root: Path, count: int) -> tuple[list[float], list[float]]:
-    """Time one changed file: the catalogue alone, and the live site's whole refresh."""
-    from feeds.config import load_settings
-    from feeds.index import Catalog
-    from feeds.site import Site
-
-    settings = load_settings(root)
-    catalog = Catalog(root, settings)
-    catalog.load_all()
-    site = Site(root, settings)
-    site.render_feeds()
-    source = next(iter(sorted(catalog.good)))
-    path = root / source
-    original = path.read_text(encoding="utf-8")
-    catalog_times, site_times = [], []
-    try:
-        for number in range(count):
-            path.write_text(original + f"\nEdited {number} times.\n", encoding="utf-8")
-            started = time.perf_counter()
-            catalog.update([source])
-            catalog.snapshot(datetime.now(UTC))
-            catalog_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            site.refresh([source])
-            site_times.append(time.perf_counter() - started)
-    finally:
-        path.write_text(original, encoding="utf-8")
-    return catalog_times, site_times
-
-
-def _percentile(values: list[float], share: float) -> float:
+def percentile(values: tuple[float, ...], share: float) -> float:
+    """Return the nearest-rank percentile (the smallest value with ``share`` at or below it)."""
+    if not values:
+        return math.nan
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def _report(results: dict[int, tuple[list[float], int, list[float], list[float]]],
-            count: int) -> None:
-    sizes = list(results)
-    header = f"{'figure':<44}" + "".join(f"{f'{s:,} stories':>16}" for s in sizes)
-    print("\n" + header + f"  {'target':<22} met?")
-    print("-" * len(header) + "  " + "-" * 22 + " ----")
+def print_report(results: list[SizeResult], count: int) -> None:
+    """Print one column per size: publication latency, re-index cost, targets and verdicts."""
+    print()
+    print(_line("figure", [f"{r.stories:,} stories" for r in results], "target", "met?"))
+    print(_line("-" * 47, ["-" * 15 for _ in results], "-" * 21, "----"))
+    for name, cells, target, met in _rows(results):
+        print(_line(name, cells, target, met))
+    for result in results:
+        print(f"\n{result.stories:,} stories, slowest publications: {_slowest(result)}")
+        for line in result.publishing.log_lines:
+            print(f"  server log: {line}")
+    doubts = [f"(!) {r.stories:,} stories: {r.reindex.unseen} edits were not seen as changes "
+              "by the catalogue" for r in results if r.reindex.unseen]
+    doubts += [f"(!) {r.stories:,} stories: {failure}"
+               for r in results for failure in r.publishing.failures]
+    if doubts:
+        print("", *doubts, sep="\n")
+    print(f"\n{count} publications per size, one at a time, {SETTLE_BETWEEN:.1f} s apart; "
+          f"{WORKERS} workers; all on {HOST}. Re-index: {count} edits timed on a Catalog, then "
+          f"{count} on a Site.\nPercentiles are nearest-rank: over {count} samples, p99 is the "
+          "largest of them (the max).")
 
-    def row(name: str, values: list[float], unit: str, target: str, met: bool | None) -> None:
-        cells = "".join(f"{v * (1000 if unit == 'ms' else 1):>13.1f} {unit}" for v in values)
-        verdict = "" if met is None else ("yes" if met else "NO")
-        print(f"{name:<44}{cells}  {target:<22} {verdict}")
 
-    p50 = [statistics.median(results[s][0]) if results[s][0] else float("nan") for s in sizes]
-    p90 = [_percentile(results[s][0], 0.9) if results[s][0] else float("nan") for s in sizes]
-    p99 = [_percentile(results[s][0], 0.99) if results[s][0] else float("nan") for s in sizes]
-    failed = sum(results[s][1] for s in sizes)
-    row("publish -> served by every worker, p50", p50, "ms", "aim <= 250 ms",
-        all(v <= AIM_P50 for v in p50))
-    row("publish -> served by every worker, p90", p90, "ms", "", None)
-    row("publish -> served by every worker, p99 (max)", p99, "ms", "<= 1000 ms",
-        all(v <= TARGET_P99 for v in p99) and not failed)
-    reindex = [statistics.median(results[s][2]) for s in sizes]
-    refresh = [statistics.median(results[s][3]) for s in sizes]
-    growth = reindex[-1] / reindex[0] if reindex[0] else float("inf")
-    row("re-index after one changed file (median)", reindex, "ms",
-        f"flat ({growth:.2f}x)", growth < 1.5)
-    row("  whole refresh incl. 3 site feeds (median)", refresh, "ms", "", None)
-    print(f"\n{count} publications per size (p99 of 50 samples is their maximum); "
-          f"{failed} took over {PUBLISH_TIMEOUT:.0f} s; 2 workers; all on 127.0.0.1.")
+def _rows(results: list[SizeResult]) -> list[tuple[str, list[str], str, str]]:
+    """Return the table's rows: name, one cell per size, target, verdict."""
+    lat = [r.publishing.latencies for r in results]
+    failed = [len(r.publishing.failures) for r in results]
+    p50 = [percentile(v, 0.50) for v in lat]
+    p99 = [percentile(v, 0.99) for v in lat]
+    reindex = [percentile(r.reindex.catalog, 0.50) for r in results]
+    growth = reindex[-1] / reindex[0] if reindex[0] else math.inf
+    flat = "(≈ flat)" if growth < FLAT else "(grows)"
+    return [
+        ("publish -> served by every worker, p50", _ms(p50), f"aim <= {AIM_P50 * 1000:.0f} ms",
+         _met(all(v <= AIM_P50 for v in p50))),
+        ("publish -> served by every worker, p90", _ms([percentile(v, 0.9) for v in lat]),
+         "", ""),
+        ("publish -> served by every worker, p99", _ms(p99), f"<= {TARGET_P99 * 1000:.0f} ms",
+         _met(all(v <= TARGET_P99 for v in p99) and not any(failed))),
+        ("publish -> served by every worker, max", _ms([percentile(v, 1.0) for v in lat]),
+         "", ""),
+        (f"failed (over {PUBLISH_TIMEOUT:.0f} s) / publications",
+         [f"{n} / {n + len(v)}" for n, v in zip(failed, lat, strict=True)], "0",
+         _met(not any(failed))),
+        ("re-index after one changed file, median", _ms(reindex), "does not grow", ""),
+        ("re-index after one changed file, p90",
+         _ms([percentile(r.reindex.catalog, 0.9) for r in results]), "", ""),
+        (f"re-index growth, {results[-1].stories:,} / {results[0].stories:,}",
+         ["" for _ in results[1:]] + [f"x{growth:.2f} {flat}"], f"< x{FLAT}",
+         _met(growth < FLAT)),
+        ("whole Site.refresh incl. feeds, median",
+         _ms([percentile(r.reindex.refresh, 0.5) for r in results]), "", ""),
+        ("workers (pids)", ["+".join(map(str, r.publishing.workers)) for r in results], "", ""),
+    ]
+
+
+def _slowest(result: SizeResult, shown: int = 3) -> str:
+    """Name the slowest publications and when each worker first reported them."""
+    samples = sorted(result.publishing.samples, key=lambda s: s.seconds, reverse=True)[:shown]
+    return "; ".join(
+        f"#{s.number} {s.seconds * 1000:,.0f} ms (" + ", ".join(
+            f"worker {pid} at {t * 1000:,.0f}"
+            for pid, t in zip(result.publishing.workers, s.per_worker, strict=True)) + ")"
+        for s in samples) or "none served"
+
+
+def _ms(values: list[float]) -> list[str]:
+    """Format seconds as milliseconds, with two decimals below 10 ms so ratios stay legible."""
+    return [f"{v * 1000:,.2f} ms" if v < 0.01 else f"{v * 1000:,.1f} ms" for v in values]
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def _line(name: str, cells: list[str], target: str, met: str) -> str:
+    line = f"{name:<48}" + "".join(f"{c:>16}" for c in cells) + f"  {target:<22}{met}"
+    return line.rstrip()
 
 
 if __name__ == "__main__":

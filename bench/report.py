@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 COLUMNS = ("figure", "feeds", "nginx", "ratio", "target", "met?")
-WIDTHS = (38, 20, 20, 14, 16, 8)
+WIDTHS = (42, 20, 20, 14, 16, 8)
 
 
 @dataclass(frozen=True, slots=True)

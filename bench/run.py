@@ -5,6 +5,11 @@ launch to first 200, hands the feed's exact bytes to nginx with a pre-compressed
 drives both with wrk in alternating rounds. The machine is shared and noisy, so the figures
 are medians over rounds, and the ratios (feeds / nginx within a round) are what the targets
 judge: drift between rounds hits both servers alike.
+
+Launch to first 200 is timed two ways, ``--rounds`` times each, alternating: a first start
+(``<site>/.feeds/`` removed: no parse cache, no validators; the real cold start, which the
+2 s target judges) and a restart (``.feeds/`` left by a server that ran a few seconds past
+its first 200, so only changed files are read).
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ POLLS, GZIP = "304 polls/s", "gzip 200/s"
 WORKLOADS = (POLLS, GZIP)
 INSTALL_HINT = "install them with: apt-get install -y nginx-light wrk"
 STATE = ".feeds"
+CACHE_NAME = "stories.json"
+HOLD = 3.0  # seconds a server runs past its first 200, so its parse cache is written
+CACHE_TIMEOUT = 30.0  # seconds to wait at most for that cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +61,15 @@ class Server:
     headers: dict[str, dict[str, str]]
     expected_body: dict[str, int]
     problems: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Launches:
+    """Seconds from launch to first 200: first starts (no ``.feeds/``) and restarts."""
+
+    first_starts: tuple[float, ...]
+    restarts: tuple[float, ...]
+    problems: tuple[str, ...]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,11 +166,8 @@ def _benchmark(args: argparse.Namespace, root: Path, work: Path, nginx: str, wrk
             samples = _rounds(servers, wrk, load, args.rounds)
         workers = descendants(feeds.process.pid)
         peaks = [peak for peak in map(peak_rss_bytes, workers) if peak is not None]
-    if not (root / STATE / "stories.json").is_file():
-        raise RuntimeError(f"the server wrote no parse cache in {root / STATE}")
-    restarts = _launches(root, work, args.rounds, forget=False)
-    starts = [feeds.start_seconds, *_launches(root, work, args.rounds - 1, forget=True)]
-    print_report(_figures(samples, servers, starts, restarts, peaks, len(workers)))
+    launches = _launches(root, work, args.rounds, feeds.start_seconds)
+    print_report(_figures(samples, servers, launches, peaks, len(workers)))
     return 0
 
 
@@ -224,39 +238,68 @@ def _rounds(servers: tuple[Server, ...], wrk: str, load: Load,
     return samples
 
 
-def _launches(root: Path, work: Path, count: int, forget: bool) -> list[float]:
-    """Launch feeds ``count`` times, timing each launch to its first 200.
+def _launches(root: Path, work: Path, rounds: int, first: float) -> Launches:
+    """Time ``rounds`` first starts and ``rounds`` restarts, alternating, to the first 200.
 
-    ``forget`` removes ``.feeds/`` first (a first start); otherwise the parse cache the
-    previous server left is used (a restart). Each server runs until its parse cache is
-    on disk, so the next restart finds it.
+    ``first`` is the first start already timed (the wrk server's, launched without
+    ``.feeds/``, which has been running for a while). Each restart follows a server that
+    ran at least ``HOLD`` seconds past its first 200 and left ``stories.json``; a restart
+    that finds none is timed anyway and flagged, since it then read every file.
     """
-    starts = []
-    for _ in range(count):
-        if forget:
-            forget_state(root)
-        with feeds_server(root, work / "feeds.log") as again:
-            starts.append(again.start_seconds)
-            _wait_for_cache(root)
-    return starts
+    starts, restarts, problems = [first], [], []
+    for number in range(1, rounds + 1):
+        if number > 1:
+            starts.append(_launch(root, work, forget=True))
+        missing = _missing_cache(root)
+        if missing:
+            problems.append(f"before restart {number}: {missing}")
+        restarts.append(_launch(root, work, forget=False))
+    return Launches(tuple(starts), tuple(restarts), tuple(problems))
 
 
-def _wait_for_cache(root: Path, timeout: float = 30.0) -> None:
-    cache = root / STATE / "stories.json"
-    deadline = time.monotonic() + timeout
-    while not cache.is_file() and time.monotonic() < deadline:
-        time.sleep(0.1)
+def _launch(root: Path, work: Path, forget: bool) -> float:
+    """Launch feeds once and return its seconds to the first 200.
+
+    ``forget`` removes ``.feeds/`` first (a first start). The server then runs ``HOLD``
+    seconds past its first 200, and until its parse cache is on disk (bounded), so
+    that the launch after it can be an honest restart.
+    """
+    if forget:
+        forget_state(root)
+    with feeds_server(root, work / "feeds.log") as server:
+        served = time.monotonic()
+        deadline = served + CACHE_TIMEOUT
+        while time.monotonic() < deadline and (
+                time.monotonic() < served + HOLD or not _cache_file(root).is_file()):
+            time.sleep(0.1)
+        return server.start_seconds
+
+
+def _cache_file(root: Path) -> Path:
+    return root / STATE / CACHE_NAME
+
+
+def _missing_cache(root: Path) -> str | None:
+    """Say what is wrong if the previous server left no parse cache for the next restart."""
+    cache = _cache_file(root)
+    if not cache.is_file():
+        return (f"no {cache.name} in {cache.parent} ({HOLD:.0f}-{CACHE_TIMEOUT:.0f} s after "
+                "the previous server's first 200), so it read every file")
+    return None
 
 
 def _figures(samples: dict[str, dict[str, list[WrkResult]]], servers: tuple[Server, ...],
-             starts: list[float], restarts: list[float], peaks: list[int],
-             worker_count: int) -> list[Figure]:
-    """Turn the samples into the report's rows, each with its target and its doubts."""
+             launches: Launches, peaks: list[int], worker_count: int) -> list[Figure]:
+    """Turn the samples into the report's rows, each with its target and its doubts.
+
+    The "<= 2 s" target is the first start's (the real cold start); the restart, which
+    reads only changed files, is printed beside it against the same bar.
+    """
     figures = [
-        Figure("cold start, no .feeds/ (s, to first 200)", tuple(starts), None, None,
+        Figure("first start, no .feeds/ (s to first 200)", launches.first_starts, None, None,
                "<= 2 s", 2.0, True, (), "{:.2f}"),
-        Figure("restart, parse cache (s, to first 200)", tuple(restarts), None, None,
-               "<= 2 s", 2.0, True, (), "{:.2f}"),
+        Figure("restart, .feeds/ kept (s to first 200)", launches.restarts, None, None,
+               "<= 2 s", 2.0, True, launches.problems, "{:.2f}"),
     ]
     for workload, target in ((POLLS, 0.20), (GZIP, 0.25)):
         feeds, web = samples[workload]["feeds"], samples[workload]["nginx"]
