@@ -247,10 +247,6 @@ class Catalog:
                 for source in before.keys() | self._accepted.keys()
                 if before.get(source) is not self._accepted.get(source)]
 
-    def forget_all(self) -> list[Change]:
-        """Drop every story (before a full reload with new settings)."""
-        return self.update(list(self.good) + list(self.broken))
-
     # Claims: one story per id and per permalink (RFC 4287 4.2.6) ------------------------------
 
     def _claim(self, story: Story) -> None:
@@ -325,19 +321,21 @@ class Catalog:
             if self._by_path[shard].get(before.path) is before:
                 self._by_path[shard] = {p: s for p, s in self._by_path[shard].items()
                                         if p != before.path}
-            for key in groups_of(before):
-                group = list(self._groups.get(key, ()))
-                group.pop(bisect.bisect_left(group, _order(before), key=_order))
-                self._set_group(key, tuple(group), None)
         if after is not None:
             self._spell(after, add=True)
             self._accepted[source] = after
             shard = _shard(after.path)
             self._by_path[shard] = {**self._by_path[shard], after.path: after}
-            for key in groups_of(after):
-                group = list(self._groups.get(key, ()))
+        # One copy of each group touched, an edit included (the site's group is the big one).
+        leaving = groups_of(before) if before is not None else set()
+        joining = groups_of(after) if after is not None else set()
+        for key in leaving | joining:
+            group = list(self._groups.get(key, ()))
+            if before is not None and key in leaving:
+                group.pop(bisect.bisect_left(group, _order(before), key=_order))
+            if after is not None and key in joining:
                 bisect.insort(group, after, key=_order)
-                self._set_group(key, tuple(group), after)
+            self._set_group(key, tuple(group), after if key in joining else None)
 
     def _spell(self, story: Story, add: bool) -> None:
         for key, name in named_groups(story):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
-from . import __version__
+from . import __version__, urls
 from .config import Settings
 from .feedlinks import EntryLinks, FeedLinks
 from .feedspec import (
@@ -70,8 +70,8 @@ def _generator(spec: FeedSpec, settings: Settings, name: str) -> FeedGenerator:
         fg.link(href=hub, rel="hub")
     fg.links.hubs = list(settings.hubs)
     if spec.archive_page:
-        fg.link(href=settings.url(spec.self_path("atom.xml").rpartition("archive/")[0]
-                                  + "atom.xml"), rel="current", type="application/atom+xml")
+        fg.link(href=settings.url(urls.feed(spec.group, "atom.xml")), rel="current",
+                type="application/atom+xml")
     if spec.prev_archive:
         fg.link(href=settings.url(spec.prev_archive), rel="prev-archive",
                 type="application/atom+xml")
