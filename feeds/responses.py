@@ -42,11 +42,6 @@ class Prepared:
     gzipped: Variant
     last_modified: int
 
-    @property
-    def size(self) -> int:
-        """Return the bytes it keeps in memory (both encodings)."""
-        return len(self.identity.body) + len(self.gzipped.body)
-
 
 def prepare(
     document: Document, last_modified: int, max_age: int, extra: Iterable[tuple[str, str]] = ()
