@@ -1,4 +1,9 @@
-"""The app factory: wire config, the live site, its watcher and the web layer together."""
+"""The app factory: one serving worker's Flask app, reading the site's catalogue.
+
+The publisher (``feeds publish``, started by ``feeds serve``) writes the
+catalogue; this app only reads it: ``Worker`` follows new versions and keeps
+documents hot, ``FastPath`` answers polls before Flask, ``views`` the rest.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +12,27 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import web
-from .fastpath import FastPath
-from .site import Site
-from .watcher import Watcher
-from .websub import Announcer
+from .web import views
+from .web.fastpath import FastPath
+from .web.worker import Worker
 
 ROOT_VARIABLE = "FEEDS_ROOT"
 
 
-def create_app(root: str | Path | None = None, live: bool = True) -> Flask:
-    """Create the WSGI app serving the site in ``root`` (default: ``$FEEDS_ROOT`` or ``.``).
+def site_root(root: str | Path | None = None) -> Path:
+    """Return the site folder: ``root``, else ``$FEEDS_ROOT``, else the current folder."""
+    return Path(root or os.environ.get(ROOT_VARIABLE) or ".").resolve()
 
-    ``live`` starts the watcher, so changed files are published without a restart.
+
+def create_app(root: str | Path | None = None, follow: bool = True) -> Flask:
+    """Create the WSGI app serving the site in ``root`` from its catalogue.
+
+    ``follow`` starts the thread that picks up each version the publisher commits;
+    tests that drive the publisher themselves call ``Worker.catch_up`` instead.
     """
-    site_root = Path(root or os.environ.get(ROOT_VARIABLE) or ".").resolve()
-    holder: list[Site] = []
-    announcer = Announcer(lambda: holder[0].settings.hubs if holder else ())
-    site = Site(site_root, announce=announcer.announce)
-    holder.append(site)
+    worker = Worker(site_root(root), follow=follow)
     app = Flask("feeds", static_url_path="/static")
-    app.config["FEEDS_SITE"] = site
-    web.init_app(app, site)
-    app.wsgi_app = FastPath(site, app.wsgi_app)  # type: ignore[method-assign]
-    if live:
-        watcher = Watcher(site)
-        watcher.start()
-        app.config["FEEDS_WATCHER"] = watcher
-    site.render_feeds()
+    app.extensions["feeds"] = worker
+    views.init_app(app)
+    app.wsgi_app = FastPath(worker, app.wsgi_app)  # type: ignore[method-assign]
     return app

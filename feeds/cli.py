@@ -1,4 +1,4 @@
-"""The ``feeds`` command: serve a site, check it."""
+"""The ``feeds`` command: serve a site, publish it, check it, write a new story."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from . import __version__
 from .app import ROOT_VARIABLE
-from .config import load_settings
+from .catalog.publisher import Publisher
+from .catalog.store import Problem
 from .errors import FeedsError
-from .index import Problem, build_snapshot
-from .storyfile import create_story
+from .site.config import load_settings
+from .site.newstory import create_story
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # noqa: BLE001 - a bug: one line for the user, the rest in -v
+        log.debug("internal error", exc_info=True)
+        print(f"feeds: internal error ({type(error).__name__}: {error}); run again with -v "
+              "and report it as a bug in feeds.", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
                             "never in production)")
     serve.set_defaults(run=_serve)
 
+    publish = commands.add_parser(
+        "publish", parents=[common],
+        help="run only the publisher (feeds serve runs it for you): watch the folder and keep "
+             ".feeds/ current for servers that read it")
+    publish.add_argument("--exit-with-parent", action="store_true",
+                         help="stop when the process that started this one goes away")
+    publish.set_defaults(run=_publish)
+
     check = commands.add_parser("check", parents=[common],
                                 help="check config.yaml and every story; exit 1 on any problem")
     check.set_defaults(run=_check)
@@ -79,47 +94,42 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, root: Path) -> int:
-    load_settings(root)  # fail now, with a clean message, rather than in every worker
-    os.environ[ROOT_VARIABLE] = str(root)
-    if args.debug:
-        from .app import create_app
-
-        create_app(root).run(host=args.host, port=args.port, debug=True, use_reloader=False)
-        return 0
+    load_settings(root)  # fail now, with a clean message, rather than in every process
     if args.workers < 1 or args.threads < 1:
         raise FeedsError("--workers and --threads must be at least 1.")
-    from granian import Granian
-    from granian.constants import Interfaces
+    os.environ[ROOT_VARIABLE] = str(root)
+    from .serve import serve
 
-    Granian(
-        "feeds.app:create_app",
-        factory=True,
-        address=args.host,
-        port=args.port,
-        interface=Interfaces.WSGI,
-        workers=args.workers,
-        blocking_threads=args.threads,
-        log_access=args.verbose,
-    ).serve()
-    return 0
+    return serve(root, args.host, args.port, args.workers, args.threads, args.debug,
+                 args.verbose)
+
+
+def _publish(args: argparse.Namespace, root: Path) -> int:
+    from .serve import run_publisher
+
+    return run_publisher(root, exit_with_parent=args.exit_with_parent)
 
 
 def _check(args: argparse.Namespace, root: Path) -> int:
     try:
-        settings = load_settings(root)
+        load_settings(root)
     except FeedsError as error:
-        print(Problem.from_error(error))
+        print(Problem(error.path or "config.yaml", error.line, error.message))
         return 1
-    snapshot = build_snapshot(root, settings, datetime.now(UTC))
-    for problem in snapshot.problems:
+    with tempfile.TemporaryDirectory(prefix="feeds-check-") as state:
+        publisher = Publisher(root, state=Path(state), write_ids=False, status=False)
+        try:
+            publisher.sync()
+            problems = publisher.problem_list()
+            published = publisher.published
+        finally:
+            publisher.close()
+    errors = [p for p in problems if not p.warning]
+    for problem in problems:
         print(problem)
-    if not settings.write_ids:
-        for story in snapshot.unidentified():
-            print(f"{story.source}:1: warning: no id, so readers know it by one made from its "
-                  f"date and path ({story.id}), which changes if the file moves: add "
-                  f"'id: \"{story.id}\"' to keep it.")
-    count = len(snapshot.problems)
-    summary = f"{snapshot.count()} stories published, {count} problem{'s' * (count != 1)}"
+    count = len(errors)
+    summary = (f"{published} stories published, "
+               f"{count} problem{'s' * (count != 1)}")
     print(summary, file=sys.stderr)
     return 1 if count else 0
 

@@ -17,6 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from feeds.app import create_app
+from feeds.catalog.publisher import Publisher
+from feeds.web.worker import Worker
 
 REPO = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 30.0
@@ -60,6 +66,60 @@ def site(tmp_path: Path) -> Path:
     (root / "content").mkdir(parents=True)
     write_config(root)
     return root
+
+
+class Published:
+    """A site published in-process: its publisher, synced on demand, and a worker's client.
+
+    For tests where the real server is not the point: the same publisher and the
+    same worker code, without processes or waiting.
+    """
+
+    def __init__(self, root: Path, **publisher: object):
+        self.root = root
+        self.publisher = Publisher(root, processes=1, status=False, **publisher)  # type: ignore[arg-type]
+        self.sync()
+        self.app = create_app(root, follow=False)
+        self.client: FlaskClient = self.app.test_client()
+
+    @property
+    def worker(self) -> Worker:
+        found: Worker = self.app.extensions["feeds"]
+        return found
+
+    def sync(self) -> set[str]:
+        """Publish what changed in the folder, and let the worker see it."""
+        keys = self.publisher.sync()
+        if hasattr(self, "app"):
+            self.worker.catch_up()
+        return keys
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> TestResponse:
+        return self.client.get(path, headers=headers or {})
+
+    def body(self, path: str) -> bytes:
+        response = self.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response.data
+
+    def close(self) -> None:
+        self.worker.stop()
+        self.publisher.close()
+
+
+@pytest.fixture
+def publish() -> Iterator[Callable[..., Published]]:
+    """Publish sites in-process on demand; each publisher is closed when the test ends."""
+    opened: list[Published] = []
+
+    def _publish(root: Path, **publisher: object) -> Published:
+        found = Published(root, **publisher)
+        opened.append(found)
+        return found
+
+    yield _publish
+    for found in opened:
+        found.close()
 
 
 @dataclass
@@ -125,10 +185,13 @@ def start_server(root: Path, port: int, workers: int = 2) -> Server:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 pass
-            if server.get("/healthz")[0] == 200:
-                return server
+            status, _, body = server.get("/healthz")
+            if status == 200 and b'"publisher":"running"' in body:
+                return server  # serving, and the publisher has compared every file
         except OSError:
             time.sleep(0.1)
+            continue
+        time.sleep(0.05)
     server.stop()
     raise RuntimeError(f"feeds serve did not answer within {START_TIMEOUT} s")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.conditional import (
+from feeds.web.conditional import (
     Outcome,
     accepts_gzip,
     evaluate,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from feeds.config import SETTINGS, Settings, load_settings
 from feeds.errors import ConfigError
-from feeds.story import Author
+from feeds.site.config import Settings, load_settings, settings_table
+from feeds.site.story import Author
 
 
 def write(root: Path, text: str) -> None:
@@ -19,7 +19,7 @@ def write(root: Path, text: str) -> None:
 def test_an_empty_config_gives_the_defaults(tmp_path: Path) -> None:
     write(tmp_path, "")
     settings = load_settings(tmp_path)
-    assert settings == replace(Settings.default(), path="config.yaml")
+    assert settings == Settings.default()
     assert settings.feed_size == 50
     assert settings.cache_max_age == 900
     assert settings.hubs == ()
@@ -42,15 +42,19 @@ def test_values_are_read_and_normalised(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "line", "key", "words"), [
-    ("title: A\nfeed_sise: 10\n", 2, "feed_sise", "unknown key 'feed_sise'"),
-    ("title: A\nfeed_size: ten\n", 2, "feed_size", "not a whole number"),
-    ("feed_size: 0\n", 1, "feed_size", "at least 1"),
+    ("title: A\nfeed_sise: 10\n", 2, "feed_sise", "unknown key: remove it"),
+    ("title: A\nfeed_size: ten\n", 2, "feed_size", "expected a whole number from 1 to 1000"),
+    ("feed_size: 0\n", 1, "feed_size", "from 1 to 1000"),
     ("base_url: news.example\n", 1, "base_url", "not an http(s) address"),
+    ("base_url: 'https://news.example/\"><script>'\n", 1, "base_url", "a plain address"),
     ("timezone: Mars/Olympus\n", 1, "timezone", "not an IANA time zone"),
     ("language: english!\n", 1, "language", "not a language tag"),
-    ("write_ids: yes please\n", 1, "write_ids", "not true or false"),
-    ("hubs: [ftp://hub.example/]\n", 1, "hubs", "not an http(s) URL"),
-    ("title: [a, b]\n", 1, "title", "expected text"),
+    ("write_ids: yes please\n", 1, "write_ids", "expected true or false"),
+    ("hubs: [ftp://hub.example/]\n", 1, "hubs", "must be an http(s) URL"),
+    ("title: [a, b]\n", 1, "title", "expected text on one line"),
+    ("author: {name: A, uri: 'javascript:alert(1)'}\n", 1, "author", "must be an http(s) URL"),
+    ("author: {name: A, email: not-an-address}\n", 1, "author", "not an address"),
+    ("opml_format: xml\n", 1, "opml_format", "expected atom, rss or json"),
 ])
 def test_bad_keys_are_errors_naming_key_and_line(
     tmp_path: Path, text: str, line: int, key: str, words: str
@@ -76,6 +80,23 @@ def test_bad_yaml_and_missing_file(tmp_path: Path) -> None:
         load_settings(tmp_path)
 
 
-def test_every_setting_has_help() -> None:
-    assert all(setting.help.endswith(".") for setting in SETTINGS)
-    assert {s.name for s in SETTINGS} == {f.name for f in fields(Settings)} - {"path"}
+def test_every_setting_is_declared_once_with_a_default_and_help() -> None:
+    table = settings_table()
+    assert [name for name, _, _ in table] == [f.name for f in fields(Settings)]
+    assert all(help_text.endswith(".") for _, _, help_text in table)
+    assert Settings.from_raw(Settings.default().to_raw()) == Settings.default()
+
+
+def test_control_characters_are_removed_from_text_settings(tmp_path: Path) -> None:
+    write(tmp_path, 'title: "News\\u0007 Desk"\nauthor: {name: "A\\u0000B"}\n')
+    settings = load_settings(tmp_path)
+    assert settings.title == "News Desk"
+    assert settings.author == Author("AB")
+
+
+def test_a_config_that_is_not_a_regular_file_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "config.yaml")
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_settings(tmp_path)

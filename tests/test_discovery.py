@@ -20,11 +20,12 @@ from lxml import etree
 from .conftest import Server, free_port, story_text, write_config, write_story
 
 NARROW = {
-    "/europe/": ("AnewZ stories: europe", 3),
-    "/defence/": ("AnewZ stories: defence", 3),
-    "/tags/russia/": ("AnewZ stories: russia", None),
-    "/authors/nini-nikoleishvili/": ("AnewZ stories: Nini Nikoleishvili", 1),
-    "/authors/anewz/": ("AnewZ stories: AnewZ", 11),
+    "/europe/": ("AnewZ stories: europe (section)", 3),
+    "/defence/": ("AnewZ stories: defence (section)", 3),
+    "/tags/russia/": ("AnewZ stories: russia (tag)", None),
+    "/tags/defence/": ("AnewZ stories: defence (tag)", None),
+    "/authors/nini-nikoleishvili/": ("AnewZ stories: Nini Nikoleishvili (author)", 1),
+    "/authors/anewz/": ("AnewZ stories: AnewZ (author)", 11),
 }
 
 
@@ -82,7 +83,8 @@ def test_a_story_page_offers_its_section_tag_and_author_feeds(sample_server: Ser
     assert 'href="/tags/plane-crash/"' in page
 
 
-def test_opml_lists_every_feed_grouped(sample_server: Server) -> None:
+def test_opml_lists_each_group_once_in_one_format_with_unique_titles(
+        sample_server: Server) -> None:
     status, headers, body = sample_server.get("/feeds.opml")
     assert status == 200
     assert headers["content-type"] == "text/x-opml; charset=utf-8"
@@ -91,17 +93,23 @@ def test_opml_lists_every_feed_grouped(sample_server: Server) -> None:
     groups = [o.get("text") for o in opml.find("body")]
     assert groups == ["AnewZ stories", "Sections", "Tags", "Authors"]
     feeds = [o for o in opml.iter("outline") if o.get("xmlUrl")]
-    urls = {o.get("xmlUrl") for o in feeds}
-    assert len(urls) == len(feeds)
+    urls = [o.get("xmlUrl") for o in feeds]
+    titles = [o.get("title") for o in feeds]
+    assert len(set(urls)) == len(urls) and len(set(titles)) == len(titles)
+    assert all(url.endswith("/atom.xml") for url in urls)
+    assert urls[0] == f"{sample_server.base}/atom.xml"  # the site's feed first
     sections = [o.get("text") for o in opml.find("body")[1]]
-    assert sections == ["africa", "defence", "europe", "middle-east", "security", "technology"]
+    assert sections == [f"AnewZ stories: {name} (section)" for name in
+                        ("africa", "defence", "europe", "middle-east", "security", "technology")]
     for outline in feeds:
         assert outline.get("type") == "rss"
         path = urlsplit(outline.get("xmlUrl")).path
-        assert sample_server.get(path)[0] == 200, path
+        status, _, feed = sample_server.get(path)
+        assert status == 200, path
+        assert feedparser.parse(feed).feed.title == outline.get("title")
         assert sample_server.get(urlsplit(outline.get("htmlUrl")).path)[0] == 200
-    assert f"{sample_server.base}/tags/russia/atom.xml" in urls
-    assert f"{sample_server.base}/authors/anewz/feed.json" in urls
+    assert f"{sample_server.base}/tags/defence/atom.xml" in urls
+    assert f"{sample_server.base}/defence/atom.xml" in urls
 
 
 def test_media_in_feeds_and_served_from_the_site(sample_server: Server) -> None:

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 
+from feeds.site.ids import derived_id
+
 from .conftest import Server, free_port, story_text, write_config, write_story
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -98,14 +100,16 @@ def test_add_edit_remove_and_rename(live: Server) -> None:
     moved.parent.mkdir()
     path.rename(moved)
     eventually(lambda: live.get("/europe/second-moved/")[0] == 200
-               and live.get("/world/second/")[0] == 404)
+               and live.get("/world/second/")[0] == 301)
+    assert live.get("/world/second/")[1]["location"] == "/europe/second-moved/"
     entries = feedparser.parse(live.get("/atom.xml")[2]).entries
     assert [e.id for e in entries] == ["urn:x:second", "urn:x:first"]  # the id moved with it
 
     moved.unlink()
     every_worker(live, story_count(1))
     eventually(lambda: titles(live) == ["First"])
-    assert live.get("/europe/second-moved/")[0] == 404
+    assert live.get("/europe/second-moved/")[0] == 410  # it was published: gone, not unknown
+    assert live.get("/world/second/")[0] == 410
 
 
 def test_a_burst_of_200_files_is_published_whole(live: Server) -> None:
@@ -210,8 +214,8 @@ def test_a_duplicate_id_is_refused_naming_both_files(live: Server) -> None:
     every_worker(live, lambda report: report["status"] == "problems")
     assert health(live)["problems"] == [{
         "file": "content/world/copy.md", "line": None,
-        "message": "id 'urn:x:first' is already used by content/world/first.md: "
-                   "give this story its own id.",
+        "message": "its id is already used by content/world/first.md: "
+                   "give this story its own id (feeds new writes one).",
     }]
     assert titles(live) == ["First"]
 
@@ -227,18 +231,22 @@ def test_ids_are_written_back_without_changing_anything_else(
     (site / "content/a/no-id.md").write_bytes(markdown.encode())
     (site / "content/a/also.yaml").write_text(yaml_story)
     server = serve(site, port=port)
-    expected_md = ('---\r\nid: "tag:127.0.0.1,2025-11-01:/a/no-id"\r\n' + markdown[5:]).encode()
-    expected_yaml = 'id: "tag:127.0.0.1,2025-11-02:/a/also"\n' + yaml_story
+    md_id = derived_id("a/no-id", datetime(2025, 11, 1, 10, tzinfo=BERLIN))
+    yaml_id = derived_id("a/also", datetime(2025, 11, 2, tzinfo=BERLIN))
+    ids = {e.id for e in feedparser.parse(server.get("/atom.xml")[2]).entries}
+    assert ids == {md_id, yaml_id}  # served from the start, before any file is written
+    expected_md = f'---\r\nid: "{md_id}"\r\n{markdown[5:]}'.encode()
+    expected_yaml = f'# a comment\nid: "{yaml_id}"\n{yaml_story.partition(chr(10))[2]}'
     eventually(lambda: (site / "content/a/no-id.md").read_bytes() == expected_md
                and (site / "content/a/also.yaml").read_text() == expected_yaml)
     ids = {e.id for e in feedparser.parse(server.get("/atom.xml")[2]).entries}
-    assert ids == {"tag:127.0.0.1,2025-11-01:/a/no-id", "tag:127.0.0.1,2025-11-02:/a/also"}
+    assert ids == {md_id, yaml_id}
     # Moving the file now keeps the id that readers know.
     (site / "content/b").mkdir()
     (site / "content/a/no-id.md").rename(site / "content/b/moved.md")
     eventually(lambda: server.get("/b/moved/")[0] == 200)
     ids = {e.id for e in feedparser.parse(server.get("/atom.xml")[2]).entries}
-    assert "tag:127.0.0.1,2025-11-01:/a/no-id" in ids
+    assert md_id in ids
     assert health(server)["problems"] == []
 
 
@@ -287,7 +295,7 @@ def test_a_config_edit_is_served_and_a_broken_one_keeps_the_last_good(live: Serv
     every_worker(live, lambda r: r["status"] == "problems")
     [problem] = health(live)["problems"]  # type: ignore[misc]
     assert (problem["file"], problem["line"]) == ("config.yaml", 6)
-    assert "unknown key 'colour'" in problem["message"]
+    assert problem["message"].startswith("unknown key: remove it")
     assert feedparser.parse(live.get("/rss.xml")[2]).feed.title == "Renamed News"
     config.write_text(good)
     every_worker(live, lambda r: r["status"] == "ok")
@@ -370,9 +378,13 @@ def test_websub_advertises_hubs_and_pings_only_changed_feeds(
 
     hub.fail_first = 1  # the hub is down once: the ping is retried
     write_story(site, "world/b.md", story_text("B", "2025-11-02", id='"urn:x:b"'))
-    eventually(lambda: sorted(hub.pings) == sorted(base + p for p in feeds), timeout=WAIT + 5)
+    # Every subscription feed the story changed: the site's, its section's and its author's.
+    changed = sorted(base + group + p.lstrip("/") for group in ("/", "/world/",
+                                                               "/authors/test-desk/")
+                     for p in feeds)
+    eventually(lambda: sorted(hub.pings) == changed, timeout=WAIT + 5)
     time.sleep(1.5)
-    assert sorted(hub.pings) == sorted(base + p for p in feeds), "each feed once, not per worker"
+    assert sorted(hub.pings) == changed, "each feed once, not per worker"
 
     # A scheduled story coming due is a change too.
     hub.pings.clear()
@@ -381,7 +393,7 @@ def test_websub_advertises_hubs_and_pings_only_changed_feeds(
                                                id='"urn:x:c"'))
     time.sleep(0.8)
     assert hub.pings == []
-    eventually(lambda: sorted(hub.pings) == sorted(base + p for p in feeds), timeout=WAIT + 3)
+    eventually(lambda: sorted(hub.pings) == changed, timeout=WAIT + 3)
 
     # A draft changes no feed: no ping.
     hub.pings.clear()

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from feeds.markup import shorten, summarize, to_html, xml_safe
+from feeds.site.markup import shorten, summarize, to_html
+from feeds.site.text import xml_safe
 
 BASE = "https://news.example/world/story/"
 

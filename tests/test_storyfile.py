@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds.config import load_settings
 from feeds.errors import StoryError
-from feeds.markup import summarize, to_html
-from feeds.story import Author, Enclosure, Image, Story
-from feeds.storyfile import derived_id, is_story_file, read_story
+from feeds.site.config import load_settings
+from feeds.site.files import is_story_file
+from feeds.site.ids import derived_id
+from feeds.site.markup import summarize, to_html
+from feeds.site.story import Author, Enclosure, Image, Story
+from feeds.site.storyfile import read_story
 
 from .conftest import write_story
 
@@ -103,7 +106,8 @@ def test_defaults(site: Path) -> None:
     assert story.summary is None and story.image is None and story.link is None
     assert not story.draft
     assert not story.has_own_id
-    assert story.id == "tag:127.0.0.1,2025-11-13:/top"
+    assert story.id == derived_id("top", story.date)
+    assert story.id.startswith("urn:uuid:")
 
 
 @pytest.mark.parametrize(("written", "expected"), [
@@ -120,11 +124,15 @@ def test_dates_become_aware_in_the_site_zone(site: Path, written: str, expected:
     assert story.date.tzinfo is BERLIN
 
 
-def test_derived_id_is_a_tag_uri_of_host_date_and_path(site: Path) -> None:
-    settings = load_settings(site)
+def test_a_derived_id_is_a_uuid_of_path_and_moment_and_never_of_the_host(site: Path) -> None:
     when = datetime(2025, 11, 13, 23, 30, tzinfo=BERLIN)
-    expected = "tag:127.0.0.1,2025-11-13:/world/a%20story"
-    assert derived_id(settings, when, "world/a story") == expected
+    same_moment = when.astimezone(ZoneInfo("Asia/Tokyo"))
+    story_id = derived_id("world/a story", when)
+    assert story_id == "urn:uuid:" + str(uuid.uuid5(
+        uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/feeds/#story"),
+        "world/a story|2025-11-13T22:30:00Z"))
+    assert derived_id("world/a story", same_moment) == story_id
+    assert derived_id("world/another", when) != story_id
 
 
 def test_control_characters_are_removed_from_every_text_field(site: Path) -> None:
@@ -157,17 +165,18 @@ def test_yaml_tags_cannot_build_python_objects(site: Path) -> None:
     ("---\ntitle: T\ndate: 2025-13-45\n---\n", 3, "not an ISO 8601 date"),
     ("---\ntitle: T\ndate: 2025-11-13\nupdated: 2025-11-12\n---\n", 4, "earlier than the date"),
     ("---\ntitle: T\ndate: 2025-11-13\nid: not a uri\n---\n", 4, "not an absolute URI"),
-    ("---\ntitle: T\ndate: 2025-11-13\ntitel: x\n---\n", 4, "unknown field 'titel'"),
-    ("---\ntitle: T\ndate: 2025-11-13\ndraft: maybe\n---\n", 4, "not true or false"),
-    ("---\ntitle: T\ndate: 2025-11-13\ntags: {a: b}\n---\n", 4, "expected a list"),
+    ("---\ntitle: T\ndate: 2025-11-13\nid: 'javascript:alert(1)'\n---\n", 4, "not an absolute URI"),
+    ("---\ntitle: T\ndate: 2025-11-13\ntitel: x\n---\n", 4, "unknown field"),
+    ("---\ntitle: T\ndate: 2025-11-13\ndraft: maybe\n---\n", 4, "expected true or false"),
+    ("---\ntitle: T\ndate: 2025-11-13\ntags: {a: b}\n---\n", 4, "each tag is a word"),
     ("---\ntitle: T\ndate: 2025-11-13\nauthor: {email: x@y.z}\n---\n", 4, "needs a name"),
-    ("---\ntitle: T\ndate: 2025-11-13\nlink: /relative\n---\n", 4, "not an absolute http(s) URL"),
+    ("---\ntitle: T\ndate: 2025-11-13\nlink: /relative\n---\n", 4, "absolute http(s) URL"),
     ("---\ntitle: T\ndate: 2025-11-13\nimage: 'javascript:alert(1)'\n---\n", 4, "not an http(s)"),
     ("---\ntitle: T\ndate: 2025-11-13\nenclosures: [{url: a.mp3, type: audio, length: 1}]\n---\n",
-     4, "not a media type"),
+     4, "a media type such as"),
     ("---\ntitle: T\ndate: 2025-11-13\n"
      "enclosures: [{url: a.mp3, type: audio/mpeg, length: -1}]\n---\n",
-     4, "not a size in bytes"),
+     4, "size in bytes"),
     ("title: T\ndate: 2025-11-13\n", 1, "no front matter"),
     ("---\ntitle: T\ndate: 2025-11-13\n", 1, "not closed"),
     ("---\n- a list\n---\n", 2, "must be 'key: value' lines"),
@@ -201,7 +210,7 @@ def test_a_byte_order_mark_is_accepted(site: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "line", "words"), [
-    ("title: T\ndate: 2025-11-13\nbody: [1, 2]\n", 3, "body must be text"),
+    ("title: T\ndate: 2025-11-13\nbody: [1, 2]\n", 3, "body: it must be text"),
     ("- just\n- a list\n", 1, "must be a mapping"),
     ("title: T\ndate: 2025-11-13\nbody: |\n  ok\n bad: indent\n", 5, "YAML is not valid"),
 ])

@@ -3,7 +3,9 @@
 Each format has one writer behind the same signature, fed a ``FeedSpec``.
 Same content, same bytes: feedgen's "now" defaults for ``updated`` and
 ``lastBuildDate``, its prepend order and its version in ``generator`` are all
-set explicitly here.
+set explicitly here. Dates are written in UTC, as ``Z`` in Atom and JSON Feed
+and as ``GMT`` in RSS: the moment is the story's, only the notation is the one
+every parser reads (some take ``+04:00`` for local time).
 """
 
 from __future__ import annotations
@@ -11,40 +13,37 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Callable
+import mimetypes
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
-from . import __version__, urls
-from .config import Settings
+from .. import __version__
+from ..site.config import Settings
+from ..site.media import MEDIA_TYPES, media_suffix
+from ..site.story import Author, Story
+from . import urls
+from .archives import FeedSpec
 from .feedlinks import EntryLinks, FeedLinks
-from .feedspec import (
-    Document,
-    FeedSpec,
-    categories,
-    newest_update,
-    permalink,
-    story_html,
-    story_summary,
-)
-from .index import Snapshot
-from .story import Author, Story
+from .items import categories, content_html, permalink, summary
+
+if TYPE_CHECKING:
+    from .formats import Format
 
 GENERATOR = "feeds"
 GENERATOR_URI = "https://pypi.org/project/feeds/"
-
-MEDIA_TYPES = {
-    "rss.xml": "application/rss+xml; charset=utf-8",
-    "atom.xml": "application/atom+xml; charset=utf-8",
-    "feed.json": "application/feed+json; charset=utf-8",
-}
+ATOM_TYPE = "application/atom+xml"
 
 
-def render_feed(snapshot: Snapshot, spec: FeedSpec, name: str) -> Document:
-    """Render one feed of ``spec`` in the format its file ``name`` says."""
-    body = WRITERS[name](snapshot.settings, spec)
-    return Document(body, MEDIA_TYPES[name], newest_update(spec.stories))
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def iso_z(moment: datetime) -> str:
+    """Return an RFC 3339 date in UTC with ``Z`` (RFC 4287 3.3, JSON Feed 1.1)."""
+    return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _site_author(settings: Settings) -> Author:
@@ -53,42 +52,47 @@ def _site_author(settings: Settings) -> Author:
     return settings.author or Author(settings.title)
 
 
-def _generator(spec: FeedSpec, settings: Settings, name: str) -> FeedGenerator:
+def _title(settings: Settings, spec: FeedSpec) -> str:
+    title = spec.group.title(settings.title)
+    return f"{title} (archive {spec.archive_page})" if spec.archive_page else title
+
+
+def _generator(settings: Settings, spec: FeedSpec, fmt: Format) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.load_extension("media", atom=True, rss=True)
     fg.register_extension("links", FeedLinks, EntryLinks, atom=True, rss=True)
-    page = settings.url(spec.page_path())
+    page = settings.url(spec.group.base_path)
     fg.id(page)  # archive pages share it: they are parts of the same feed (RFC 5005)
-    fg.title(spec.title)
-    fg.description(spec.description)
-    fg.subtitle(spec.description)
+    fg.title(_title(settings, spec))
+    description = spec.group.description(settings.title, settings.description)
+    fg.description(description)
+    fg.subtitle(description)
     # feedgen takes the *last* link as RSS <link>, so the page goes last.
-    fg.link(href=settings.url(spec.self_path(name)), rel="self",
-            type=MEDIA_TYPES[name].split(";")[0])
+    fg.link(href=settings.url(spec.self_path(fmt.file)), rel="self", type=fmt.media_type)
     for hub in settings.hubs:  # WebSub 4: rel="hub" beside rel="self"
         fg.link(href=hub, rel="hub")
     fg.links.hubs = list(settings.hubs)
     if spec.archive_page:
-        fg.link(href=settings.url(urls.feed(spec.group, "atom.xml")), rel="current",
-                type="application/atom+xml")
+        fg.link(href=settings.url(urls.feed(spec.group, fmt.file)), rel="current", type=ATOM_TYPE)
     if spec.prev_archive:
-        fg.link(href=settings.url(spec.prev_archive), rel="prev-archive",
-                type="application/atom+xml")
+        fg.link(href=settings.url(spec.prev_archive), rel="prev-archive", type=ATOM_TYPE)
     if spec.next_archive:
-        fg.link(href=settings.url(spec.next_archive), rel="next-archive",
-                type="application/atom+xml")
+        fg.link(href=settings.url(spec.next_archive), rel="next-archive", type=ATOM_TYPE)
     fg.links.history = spec.history
+    fg.links.tombstones = [(m.id, iso_z(datetime.fromtimestamp(m.removed_at or 0, UTC)))
+                           for m in spec.tombstones]
     fg.link(href=page, rel="alternate", type="text/html")
     fg.language(settings.language)
     fg.generator(GENERATOR, version=__version__, uri=GENERATOR_URI)
-    fg.updated(newest_update(spec.stories))
+    fg.updated(utc(spec.updated))
+    fg.lastBuildDate(utc(spec.updated))
     author = _site_author(settings)
     fg.author({k: v for k, v in (("name", author.name), ("email", author.email),
                                  ("uri", author.uri)) if v})
     if settings.copyright:
         fg.rights(settings.copyright)
-    for story in spec.stories:
+    for story in spec.entries:
         fg.add_entry(_entry(settings, story), order="append")
     return fg
 
@@ -105,8 +109,8 @@ def _entry(settings: Settings, story: Story) -> FeedEntry:
     fe.link(href=url, rel="alternate", type="text/html")
     if story.link:
         fe.links.links.append({"rel": "related", "href": story.link, "type": "text/html"})
-    fe.published(story.date)
-    fe.updated(story.updated)
+    fe.published(utc(story.date))
+    fe.updated(utc(story.updated))
     for author in story.authors:
         fe.author({k: v for k, v in (("name", author.name), ("email", author.email),
                                      ("uri", author.uri)) if v})
@@ -118,19 +122,33 @@ def _entry(settings: Settings, story: Story) -> FeedEntry:
     # whole story goes in content:encoded; Atom keeps summary as text and
     # content as HTML (RFC 4287 4.1.3, 4.2.13).
     # (feedgen couples these setters, so the order below matters.)
-    summary = story_summary(story)
-    fe.summary(summary, type="text")
-    fe.description(html.escape(summary, quote=False), isSummary=False)
-    fe.content(story_html(settings, story), type="html")
+    text = summary(story)
+    fe.summary(text, type="text")
+    fe.description(html.escape(text, quote=False), isSummary=False)
+    fe.content(content_html(settings, story), type="html")
     return fe
 
 
+def image_type(url: str) -> str | None:
+    """Return the media type of an image URL, from its suffix."""
+    suffix = media_suffix(url.partition("?")[0])
+    if suffix is not None:
+        return MEDIA_TYPES[suffix]
+    guessed = mimetypes.guess_type(url.partition("?")[0])[0]
+    return guessed if guessed and guessed.startswith("image/") else None
+
+
 def _media(fe: FeedEntry, story: Story) -> None:
-    """Add the lead image (Media RSS) and the enclosures (RSS 2.0, RFC 4287 4.2.7.2)."""
+    """Add the lead image (Media RSS, with type and medium) and the enclosures (RSS 2.0,
+    RFC 4287 4.2.7.2)."""
     if story.image:
+        kind = image_type(story.image.url)
         # One image is no "group of alternatives": no media:group around it.
-        fe.media.content(url=story.image.url, medium="image", group=None)
+        fe.media.content(url=story.image.url, medium="image", group=None,
+                         **({"type": kind} if kind else {}))
         fe.media.thumbnail(url=story.image.url, group=None)
+        if story.image.alt:
+            fe.links.image_alt = story.image.alt
     for enclosure in story.enclosures:
         fe.links.links.append({"rel": "enclosure", "href": enclosure.url,
                                "type": enclosure.type, "length": str(enclosure.length)})
@@ -139,33 +157,34 @@ def _media(fe: FeedEntry, story: Story) -> None:
         fe.links.enclosure = {"url": first.url, "length": str(first.length), "type": first.type}
 
 
-def _rss(settings: Settings, spec: FeedSpec) -> bytes:
-    fg = _generator(spec, settings, "rss.xml")
+def write_rss(settings: Settings, spec: FeedSpec, fmt: Format) -> bytes:
+    fg = _generator(settings, spec, fmt)
     fg.ttl(max(1, math.ceil(settings.cache_max_age / 60)))
     fg.docs("https://www.rssboard.org/rss-specification")
     body: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return body
 
 
-def _atom(settings: Settings, spec: FeedSpec) -> bytes:
-    fg = _generator(spec, settings, "atom.xml")
+def write_atom(settings: Settings, spec: FeedSpec, fmt: Format) -> bytes:
+    fg = _generator(settings, spec, fmt)
     body: bytes = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return body
 
 
-def _json(settings: Settings, spec: FeedSpec) -> bytes:
+def write_json(settings: Settings, spec: FeedSpec, fmt: Format) -> bytes:
     """Write JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
+    group = spec.group
     feed: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": spec.title,
-        "home_page_url": settings.url(spec.page_path()),
-        "feed_url": settings.url(spec.self_path("feed.json")),
-        "description": spec.description,
+        "title": _title(settings, spec),
+        "home_page_url": settings.url(group.base_path),
+        "feed_url": settings.url(spec.self_path(fmt.file)),
+        "description": group.description(settings.title, settings.description),
         "language": settings.language,
         "authors": [_json_author(_site_author(settings))],
         **({"hubs": [{"type": "WebSub", "url": hub} for hub in settings.hubs]}
            if settings.hubs else {}),
-        "items": [_json_item(settings, s) for s in spec.stories],
+        "items": [_json_item(settings, s) for s in spec.entries],
     }
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -182,10 +201,10 @@ def _json_item(settings: Settings, story: Story) -> dict[str, object]:
         "id": story.id,
         "url": permalink(settings, story),
         "title": story.title,
-        "content_html": story_html(settings, story),
-        "summary": story_summary(story),
-        "date_published": story.date.isoformat(),
-        "date_modified": story.updated.isoformat(),
+        "content_html": content_html(settings, story),
+        "summary": summary(story),
+        "date_published": iso_z(story.date),
+        "date_modified": iso_z(story.updated),
     }
     if story.link:
         item["external_url"] = story.link
@@ -202,10 +221,3 @@ def _json_item(settings: Settings, story: Story) -> dict[str, object]:
             for e in story.enclosures
         ]
     return item
-
-
-WRITERS: dict[str, Callable[[Settings, FeedSpec], bytes]] = {
-    "rss.xml": _rss,
-    "atom.xml": _atom,
-    "feed.json": _json,
-}

@@ -1,19 +1,22 @@
 """Documents made ready to send: both encodings, their validators and header lists, built once.
 
 ``answer`` is the whole per-poll cost: pick the encoding, evaluate the
-preconditions, hand prebuilt headers and bytes to the WSGI server.
+preconditions, hand prebuilt headers and bytes to the WSGI server. The ETag is
+a strong hash of the exact bytes sent (RFC 9110 8.8.3), the gzip body having its
+own; Last-Modified comes from the catalogue (``View.last_modified``).
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..documents.document import Document, Redirect
 from .conditional import Outcome, accepts_gzip, evaluate, http_date
-from .feedspec import Document, strong_etag
 
 Headers = list[tuple[str, str]]
 StartResponse = Callable[..., Any]
@@ -23,6 +26,18 @@ STATUS = {
     Outcome.NOT_MODIFIED: "304 Not Modified",
     Outcome.PRECONDITION_FAILED: "412 Precondition Failed",
 }
+REASONS = {200: "OK", 301: "Moved Permanently", 307: "Temporary Redirect",
+           308: "Permanent Redirect", 404: "Not Found", 410: "Gone"}
+# On every answer: no browser guesses a type (a story's upload sniffed as HTML), and
+# pages may run only the site's own script.
+SECURITY = [("X-Content-Type-Options", "nosniff")]
+PAGE_POLICY = ("default-src 'self'; img-src * data:; media-src *; object-src 'none'; "
+               "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+
+
+def strong_etag(body: bytes) -> str:
+    """Return a strong validator for exactly these bytes (RFC 9110 8.8.3)."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,29 +51,49 @@ class Variant:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A document ready to serve from memory, in identity and gzip encodings."""
+    """A document (or redirect) ready to serve from memory, in identity and gzip encodings."""
 
+    status: int
     identity: Variant
     gzipped: Variant
     last_modified: int
 
+    @property
+    def size(self) -> int:
+        return len(self.identity.body) + len(self.gzipped.body)
 
-def prepare(
-    document: Document, last_modified: int, max_age: int, extra: Iterable[tuple[str, str]] = ()
-) -> Prepared:
+
+def prepare(document: Document, last_modified: int, cache_control: str,
+            extra: Iterable[tuple[str, str]] = ()) -> Prepared:
     """Compress a document once and build every header list it will be answered with."""
     compressed = gzip.compress(document.body, compresslevel=9, mtime=0)  # mtime=0: stable bytes
     common = [
         ("Last-Modified", http_date(last_modified)),
-        ("Cache-Control", f"public, max-age={max_age}"),
+        ("Cache-Control", cache_control),
         ("Vary", "Accept-Encoding"),
+        *SECURITY,
         *extra,
     ]
+    if document.media_type.startswith("text/html"):
+        common.append(("Content-Security-Policy", PAGE_POLICY))
+    if document.status != 200:  # a 410 page: no validators to revalidate against
+        common = [h for h in common if h[0] != "Last-Modified"]
     return Prepared(
+        status=document.status,
         identity=_variant(document.body, document.media_type, common, None),
         gzipped=_variant(compressed, document.media_type, common, "gzip"),
         last_modified=last_modified,
     )
+
+
+def prepare_redirect(redirect: Redirect, location: str, cache_control: str) -> Prepared:
+    """Build the answer of a redirect (its body says where, for people)."""
+    body = f"{redirect.status} {REASONS[redirect.status]}: {location}\n".encode()
+    headers = [("Location", location), ("Content-Type", "text/plain; charset=utf-8"),
+               ("Content-Length", str(len(body))), ("Cache-Control", cache_control),
+               *SECURITY]
+    variant = Variant(body, "", {outcome: headers for outcome in Outcome})
+    return Prepared(redirect.status, variant, variant, 0)
 
 
 def _variant(body: bytes, media_type: str, common: Headers, coding: str | None) -> Variant:
@@ -80,6 +115,10 @@ def answer(prepared: Prepared, environ: dict[str, Any], start_response: StartRes
     """Answer a GET or HEAD for ``prepared`` (RFC 9110 13.2.2), with no rendering and no I/O."""
     variant = (prepared.gzipped if accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
                else prepared.identity)
+    if prepared.status != 200:
+        start_response(f"{prepared.status} {REASONS[prepared.status]}",
+                       variant.headers[Outcome.SEND])
+        return [] if head else [variant.body]
     outcome = evaluate(
         variant.etag,
         prepared.last_modified,

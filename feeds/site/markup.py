@@ -7,17 +7,11 @@ no ``javascript:`` URL) and every link and image is absolute.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-# XML 1.0 section 2.2 allows tab, LF, CR and the characters from U+0020 on, minus
-# surrogates and U+FFFE/U+FFFF. lxml refuses anything else, so one stray control
-# character in one story would otherwise break the whole feed document.
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from .text import xml_safe
 
 _MARKDOWN = MarkdownIt("commonmark")
 
@@ -28,14 +22,6 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 SUMMARY_LENGTH = 280
 
 
-def xml_safe(text: str) -> str:
-    """Remove the characters XML 1.0 cannot carry (control characters, lone surrogates)."""
-    if text.isprintable():  # the common case, checked in C: nothing to remove
-        return text
-    return _XML_FORBIDDEN.sub("", text)
-
-
-@lru_cache(maxsize=4096)
 def to_html(markdown: str, base_url: str) -> str:
     """Render CommonMark to sanitised HTML whose relative URLs are resolved against ``base_url``.
 
@@ -53,7 +39,6 @@ def to_html(markdown: str, base_url: str) -> str:
     ).strip()
 
 
-@lru_cache(maxsize=4096)
 def summarize(markdown: str, limit: int = SUMMARY_LENGTH) -> str:
     """Return the body's first paragraph as plain text, shortened at a word boundary."""
     tokens = _MARKDOWN.parse(markdown)

@@ -1,0 +1,1 @@
+"""What is published: the publisher (the one writer) and the catalogue it keeps in .feeds/."""

@@ -1,0 +1,541 @@
+"""Apply what was read from the files to the catalogue, as one transaction, and say what changed.
+
+Decisions, in order, each a function of the catalogue and the batch only:
+
+1. **Who holds an id** (RFC 4287 4.2.6: one story per id): the file that holds it
+   in the ledger keeps it while it claims it; otherwise the earliest claimant by
+   (date, file). Drafts claim nothing.
+2. **Who holds a permalink** among id holders: the story live there keeps it;
+   otherwise the earliest.
+3. **What is live**: a holder of both whose date has come. A story first goes
+   live with the next publication number (stories that arrive in one batch, in
+   date order); in each of its groups it takes the next place, and a place once
+   taken is never reused or moved, so a full archive page never changes because
+   of later stories. A story that stops being live (deleted, drafted, refused,
+   moved to a future date) keeps its places as tombstones, and its page answers
+   410; if it comes back, it comes back to its places.
+4. **What changed**: every key (``story:<id>``, ``path:<p>``, ``group:<g>``,
+   ``page:<g>:<n>``, ``name:<g>``, ``sections``, ``groups``, ``media:<f>``)
+   whose meaning moved, stamped with this commit's version and second.
+
+A fresh catalogue given the same ledger and one that followed every change
+arrive at the same state: both are these functions. The cost of a batch grows
+with the files in it, not with the site: every read is by index.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from ..site.config import Settings
+from .groups import SITE
+from .parsing import Parsed
+from .store import meta, now_stamp, set_meta
+
+CHUNK = 900  # SQLite variables in one IN (...) list
+TOMBSTONE_DAYS = 30
+
+
+def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
+    items = list(items)
+    for start in range(0, len(items), CHUNK):
+        yield items[start:start + CHUNK]
+
+
+@dataclass(slots=True)
+class FileRow:
+    """A story file as the catalogue knows it: its last good parse's claims and digest."""
+
+    source: str
+    id: str | None
+    path: str | None
+    date: float
+    draft: bool
+    digest: str | None
+    groups: list[list[str]]
+    media: list[str]
+    aliases: list[str]
+
+    @property
+    def claims(self) -> bool:
+        return self.digest is not None and not self.draft
+
+    @property
+    def rank(self) -> tuple[float, str]:
+        return (self.date, self.source)
+
+
+_FILE_COLUMNS = "source, id, path, date, draft, digest, groups, media, aliases"
+
+
+def _file_row(row: tuple[object, ...]) -> FileRow:
+    source, story_id, path, date, draft, digest, groups, media, aliases = row
+    return FileRow(str(source), story_id, path,  # type: ignore[arg-type]
+                   float(date or 0.0), bool(draft), digest,  # type: ignore[arg-type]
+                   json.loads(groups or "[]"), json.loads(media or "[]"),  # type: ignore[arg-type]
+                   json.loads(aliases or "[]"))  # type: ignore[arg-type]
+
+
+@dataclass(slots=True)
+class LedgerRow:
+    """A story in the ledger: its file and path now, and the groups it is in."""
+
+    id: str
+    source: str | None
+    path: str | None
+    live: bool
+    groups: list[str]
+    digest: str | None = None  # of the live version, to tell an edit from a save
+    date: float = 0.0
+
+
+@dataclass(slots=True)
+class GroupRow:
+    """A group's counts as the batch changes them."""
+
+    key: str
+    name: str
+    live: int
+    slots: int
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one apply read, decided and will write; ``keys`` is what it changed."""
+
+    now: float
+    stamp: int
+    files: dict[str, FileRow] = field(default_factory=dict)  # every file decided on
+    before: dict[str, tuple[str | None, float]] = field(default_factory=dict)  # digest, date
+    ledger: dict[str, LedgerRow | None] = field(default_factory=dict)
+    groups: dict[str, GroupRow] = field(default_factory=dict)
+    refusals: dict[str, str] = field(default_factory=dict)  # source -> why
+    spellings: set[tuple[str, str]] = field(default_factory=set)  # (group, id) to check
+    keys: set[str] = field(default_factory=set)
+    new_members: list[tuple[object, ...]] = field(default_factory=list)
+    new_stories: list[tuple[object, ...]] = field(default_factory=list)
+    next_seq: int = 0
+
+
+class Ledger:
+    """The catalogue's one writer (owned by the publisher)."""
+
+    def __init__(self, db: sqlite3.Connection, settings: Settings):
+        self.db = db
+        self.settings = settings
+
+    def apply(self, parsed: Iterable[Parsed], now: float, ids: Iterable[str] = ()) -> set[str]:
+        """Write the parsed files and decide again every id and path they touch.
+
+        ``ids`` are decided again too (a scheduled story coming due). One
+        transaction; returns the keys that changed.
+        """
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            batch = Batch(now, self._next_stamp())
+            batch.next_seq = int(meta(db, "next_seq", 1))  # type: ignore[call-overload]
+            touched_ids, touched_paths = set(ids), set[str]()
+            sources = self._write_files(batch, list(parsed), touched_ids, touched_paths)
+            decided = self._decide(batch, touched_ids, touched_paths)
+            self._reconcile(batch, decided)
+            self._flush(batch)
+            renamed = self._settle_groups(batch)
+            self._problems(batch, sources | set(batch.files), renamed)
+            self._stamp(batch)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return batch.keys
+
+    def _next_stamp(self) -> int:
+        last = int(meta(self.db, "stamp", 0))  # type: ignore[call-overload]
+        return max(now_stamp(), last + 1)
+
+    # 1. Files ------------------------------------------------------------------------------
+
+    def _load(self, column: str, values: Iterable[str]) -> list[FileRow]:
+        found = []
+        for chunk in _chunks(values):
+            marks = ",".join("?" * len(chunk))
+            found += [_file_row(r) for r in self.db.execute(
+                f"SELECT {_FILE_COLUMNS} FROM files WHERE {column} IN ({marks})", chunk)]
+        return found
+
+    def _write_files(self, batch: Batch, parsed: list[Parsed], ids: set[str],
+                     paths: set[str]) -> set[str]:
+        previous = {row.source: row for row in self._load("source", [p.source for p in parsed])}
+        gone, broken, good = [], [], []
+        for item in parsed:
+            old = previous.get(item.source)
+            if old is not None:
+                batch.before[item.source] = (old.digest, old.date)
+            if old is not None and old.claims:
+                ids.add(old.id or "")
+                paths.add(old.path or "")
+            if item.signature is None:
+                gone.append((item.source,))
+            elif item.story is None:  # broken now: the last good parse, if any, stays
+                mtime = -1 if item.transient else item.signature[0]  # -1: read again next scan
+                broken.append((item.source, mtime, *item.signature[1:], item.problem, item.line))
+            else:
+                ids.add(item.id)
+                paths.add(item.path)
+                good.append((item.source, *item.signature, item.id, item.path, item.date,
+                             int(item.draft), int(item.own_id), item.story, item.digest,
+                             _dump([list(g) for g in item.groups]), _dump(item.media),
+                             _dump(item.missing), _dump(item.aliases)))
+        db = self.db
+        db.executemany("DELETE FROM files WHERE source = ?", gone)
+        db.executemany(
+            "INSERT INTO files (source, mtime_ns, size, ino, problem, line, state) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'broken') ON CONFLICT (source) DO UPDATE SET "
+            "mtime_ns = excluded.mtime_ns, size = excluded.size, ino = excluded.ino, "
+            "problem = excluded.problem, line = excluded.line", broken)
+        db.executemany(
+            "INSERT OR REPLACE INTO files (source, mtime_ns, size, ino, id, path, date, draft, "
+            "own_id, story, digest, groups, media, missing, aliases) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", good)
+        ids.discard("")
+        paths.discard("")
+        return {item.source for item in parsed}
+
+    # 2. Decisions --------------------------------------------------------------------------
+
+    def _decide(self, batch: Batch, ids: set[str], paths: set[str]) -> dict[str, FileRow | None]:
+        """Return, for every id concerned, the file that should publish it (None: nobody)."""
+        claimants: dict[str, list[FileRow]] = {}
+
+        def take(rows: list[FileRow]) -> None:
+            for row in rows:
+                if row.source not in batch.files:
+                    batch.files[row.source] = row
+                    if row.claims:
+                        claimants.setdefault(row.id or "", []).append(row)
+
+        take(self._load("id", ids))
+        for row in self._load("path", paths):  # the other claimants of a touched path
+            if row.claims:
+                ids.add(row.id or "")
+        take(self._load("id", [i for i in ids if i not in claimants]))
+        self._load_ledger(batch, ids)
+        holders: dict[str, FileRow] = {}
+        for story_id in ids:
+            rows = claimants.get(story_id)
+            if rows:
+                entry = batch.ledger.get(story_id)
+                kept = [r for r in rows if entry is not None and r.source == entry.source]
+                holders[story_id] = kept[0] if kept else min(rows, key=lambda r: r.rank)
+        by_path: dict[str, list[FileRow]] = {}
+        for row in holders.values():
+            by_path.setdefault(row.path or "", []).append(row)
+        live_at = self._live_at(list(by_path))
+        decided: dict[str, FileRow | None] = dict.fromkeys(ids)
+        for path, rows in by_path.items():
+            kept = [r for r in rows if r.id == live_at.get(path)]
+            winner = kept[0] if kept else min(rows, key=lambda r: r.rank)
+            decided[winner.id or ""] = winner
+            for row in rows:
+                if row is not winner:
+                    batch.refusals[row.source] = (
+                        f"{winner.source} already publishes /{path}/: rename one of the two "
+                        "files.")
+        for story_id, rows in claimants.items():
+            holder = holders.get(story_id)
+            for row in rows:
+                if holder is not None and row is not holder:
+                    batch.refusals[row.source] = (
+                        f"its id is already used by {holder.source}: give this story its own "
+                        "id (feeds new writes one).")
+        self._states(batch, decided)
+        return decided
+
+    def _load_ledger(self, batch: Batch, ids: Iterable[str]) -> None:
+        wanted = [i for i in ids if i not in batch.ledger]
+        batch.ledger.update(dict.fromkeys(wanted))
+        for chunk in _chunks(wanted):
+            marks = ",".join("?" * len(chunk))
+            for story_id, source, path, live, groups, digest, date in self.db.execute(
+                    "SELECT s.id, s.source, s.path, s.live, s.groups, f.digest, f.date "
+                    "FROM stories s LEFT JOIN files f ON f.source = s.source AND s.live = 1 "
+                    f"WHERE s.id IN ({marks})", chunk):
+                batch.ledger[story_id] = LedgerRow(story_id, source, path, bool(live),
+                                                   json.loads(groups), digest, date or 0.0)
+
+    def _live_at(self, paths: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(paths):
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(
+                f"SELECT path, id FROM stories WHERE live = 1 AND path IN ({marks})", chunk))
+        return found
+
+    def _states(self, batch: Batch, decided: dict[str, FileRow | None]) -> None:
+        """Record each file's standing: live, scheduled, draft or refused."""
+        updates = []
+        for row in batch.files.values():
+            if row.digest is None:
+                state = "broken"
+            elif row.draft:
+                state = "draft"
+            elif decided.get(row.id or "") is row:
+                state = "scheduled" if row.date > batch.now else "live"
+            else:
+                state = "refused"
+            updates.append((state, row.source))
+        self.db.executemany("UPDATE files SET state = ? WHERE source = ?", updates)
+
+    # 3. The ledger and the groups ----------------------------------------------------------
+
+    def _reconcile(self, batch: Batch, decided: dict[str, FileRow | None]) -> None:
+        publishing = sorted(
+            ((story_id, row) for story_id, row in decided.items()
+             if row is not None and row.date <= batch.now),
+            key=lambda pair: pair[1].rank)
+        live = {story_id for story_id, _ in publishing}
+        for story_id, entry in batch.ledger.items():
+            if entry is not None and entry.live and story_id not in live:
+                self._unpublish(batch, entry)
+        for story_id, row in publishing:
+            self._publish(batch, story_id, row)
+
+    def _group(self, batch: Batch, key: str, name: str) -> GroupRow:
+        group = batch.groups.get(key)
+        if group is None:
+            found = self.db.execute("SELECT name, live, slots FROM groups WHERE grp = ?",
+                                    (key,)).fetchone()
+            group = GroupRow(key, name, 0, 0) if found is None else GroupRow(key, *found)
+            batch.groups[key] = group
+        return group
+
+    def _publish(self, batch: Batch, story_id: str, row: FileRow) -> None:
+        entry = batch.ledger.get(story_id)
+        keys = batch.keys
+        groups = [g for g, _ in row.groups]
+        if entry is None:  # a story's first publication
+            batch.new_stories.append((story_id, batch.next_seq, row.source, row.path,
+                                      _dump(groups)))
+            batch.next_seq += 1
+            keys.update((f"story:{story_id}", f"path:{row.path}"))
+            self._media(batch, story_id, row.media, fresh=True)
+            for key, name in row.groups:
+                group = self._group(batch, key, name)
+                batch.new_members.append((key, story_id, group.slots, row.date, name))
+                self._touch(batch, key, group.slots)
+                group.slots += 1
+                group.live += 1
+                batch.spellings.add((key, story_id))
+        else:
+            digest, date = batch.before.get(entry.source or "", (entry.digest, entry.date))
+            edited = not entry.live or digest != row.digest or entry.source != row.source
+            if edited:
+                keys.update((f"story:{story_id}", f"path:{row.path}"))
+            if entry.live and entry.path != row.path:
+                keys.add(f"path:{entry.path}")
+            self.db.execute("UPDATE stories SET source = ?, path = ?, live = 1, removed_at = NULL, "
+                            "groups = ? WHERE id = ?",
+                            (row.source, row.path, _dump(groups), story_id))
+            self._media(batch, story_id, row.media)
+            moved = not entry.live or date != row.date
+            for key, name in row.groups:
+                self._join(batch, key, story_id, name, row.date, moved)
+            for key in set(entry.groups if entry.live else []) - set(groups):
+                self._leave(batch, key, story_id)
+        self.db.execute("INSERT OR REPLACE INTO paths VALUES (?, ?, 0)", (row.path, story_id))
+        for alias in row.aliases:
+            self.db.execute("INSERT OR REPLACE INTO paths VALUES (?, ?, 1)", (alias, story_id))
+            keys.add(f"path:{alias}")
+
+    def _unpublish(self, batch: Batch, entry: LedgerRow) -> None:
+        still = entry.source is not None and self.db.execute(
+            "SELECT 1 FROM files WHERE source = ?", (entry.source,)).fetchone() is not None
+        self.db.execute("UPDATE stories SET live = 0, removed_at = ?, source = ? WHERE id = ?",
+                        (batch.stamp, entry.source if still else None, entry.id))
+        batch.keys.update((f"story:{entry.id}", f"path:{entry.path}"))
+        self.db.execute("DELETE FROM problems WHERE kind = 'clash' AND source = ?",
+                        (entry.source,))
+        for key in entry.groups:
+            self._leave(batch, key, entry.id)
+        self._media(batch, entry.id, [])
+
+    def _join(self, batch: Batch, key: str, story_id: str, name: str, date: float,
+              moved: bool) -> None:
+        group = self._group(batch, key, name)
+        member = self.db.execute("SELECT pos, live, name FROM members WHERE grp = ? AND id = ?",
+                                 (key, story_id)).fetchone()
+        if member is None:
+            batch.new_members.append((key, story_id, group.slots, date, name))
+            pos = group.slots
+            group.slots += 1
+            group.live += 1
+        else:
+            pos, live, spelled = member
+            if live and not moved and spelled == name:
+                return
+            group.live += 0 if live else 1
+            self.db.execute("UPDATE members SET live = 1, date = ?, name = ?, removed_at = NULL, "
+                            "removed_pos = NULL, expired = 0 WHERE grp = ? AND id = ?",
+                            (date, name, key, story_id))
+        batch.spellings.add((key, story_id))
+        self._touch(batch, key, pos)
+
+    def _leave(self, batch: Batch, key: str, story_id: str) -> None:
+        member = self.db.execute("SELECT pos, live FROM members WHERE grp = ? AND id = ?",
+                                 (key, story_id)).fetchone()
+        if member is None or not member[1]:
+            return
+        group = self._group(batch, key, "")
+        group.live -= 1
+        self.db.execute("UPDATE members SET live = 0, removed_at = ?, removed_pos = ? "
+                        "WHERE grp = ? AND id = ?", (batch.stamp, group.slots, key, story_id))
+        batch.spellings.add((key, story_id))
+        self._touch(batch, key, member[0])
+
+    def _touch(self, batch: Batch, key: str, pos: int) -> None:
+        batch.keys.update((f"group:{key}", f"page:{key}:{pos // self.settings.feed_size + 1}"))
+
+    def _media(self, batch: Batch, story_id: str, files: list[str], fresh: bool = False) -> None:
+        old = set() if fresh else {f for (f,) in self.db.execute(
+            "SELECT file FROM media WHERE id = ?", (story_id,))}
+        new = set(files)
+        if old == new:
+            return
+        self.db.execute("DELETE FROM media WHERE id = ?", (story_id,))
+        self.db.executemany("INSERT INTO media VALUES (?, ?)", [(f, story_id) for f in new])
+        batch.keys.update(f"media:{f}" for f in old ^ new)
+
+    def _flush(self, batch: Batch) -> None:
+        self.db.executemany("INSERT INTO stories VALUES (?, ?, ?, ?, 1, NULL, ?)",
+                            batch.new_stories)
+        self.db.executemany("INSERT INTO members VALUES (?, ?, ?, 1, ?, ?, NULL, NULL, 0)",
+                            batch.new_members)
+        set_meta(self.db, "next_seq", batch.next_seq)
+
+    def _settle_groups(self, batch: Batch) -> set[str]:
+        """Write each changed group's counts and name (the spelling of its first live member);
+        return the groups whose name changed."""
+        renamed = set()
+        for key, group in batch.groups.items():
+            first = self.db.execute("SELECT name FROM members WHERE grp = ? AND live = 1 "
+                                    "ORDER BY pos LIMIT 1", (key,)).fetchone()
+            name = first[0] if first else group.name
+            kind, _, slug = key.partition(":")
+            before = self.db.execute("SELECT name, live FROM groups WHERE grp = ?",
+                                     (key,)).fetchone()
+            self.db.execute("INSERT OR REPLACE INTO groups VALUES (?, ?, ?, ?, ?, ?)",
+                            (key, kind, slug, name, group.live, group.slots))
+            if before is None or before[0] != name or bool(before[1]) != bool(group.live):
+                batch.keys.update((f"name:{key}", "groups"))
+                if kind == "section":
+                    batch.keys.add("sections")
+                if before is not None and before[0] != name:
+                    renamed.add(key)
+        return renamed
+
+    # 4. Problems ---------------------------------------------------------------------------
+
+    def _problems(self, batch: Batch, sources: set[str], renamed: set[str]) -> None:
+        db = self.db
+        rows: list[tuple[object, ...]] = []
+        for chunk in _chunks(sorted(sources)):
+            marks = ",".join("?" * len(chunk))
+            db.execute(f"DELETE FROM problems WHERE kind != 'clash' AND source IN ({marks})",
+                       chunk)
+            for source, problem, line, missing in db.execute(
+                    f"SELECT source, problem, line, missing FROM files WHERE source IN ({marks})",
+                    chunk):
+                if problem:
+                    rows.append((source, line, problem, "parse", None, 0))
+                if json.loads(missing or "[]"):
+                    rows.append((source, None, "a media file it names is not under content/: "
+                                 "add it there, or fix the path.", "media", None, 0))
+        rows += [(source, None, message, "claim", None, 0)
+                 for source, message in batch.refusals.items()]
+        db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", rows)
+        self._clashes(batch, renamed)
+
+    def _clashes(self, batch: Batch, renamed: set[str]) -> None:
+        """Report a story that spells a group unlike its first story (C++ and C slug alike):
+        the two spellings share one page and feed. Checked only for members that changed,
+        and for every member of a group whose name changed, so a change costs the same in a
+        group of ten stories or of ten thousand."""
+        pairs = {p for p in batch.spellings if p[0] != SITE.key and p[0] not in renamed}
+        for key in renamed:
+            self.db.execute("DELETE FROM problems WHERE kind = 'clash' AND grp = ?", (key,))
+            pairs |= {(key, i) for (i,) in self.db.execute(
+                "SELECT id FROM members WHERE grp = ? AND live = 1", (key,))}
+        rows = []
+        for key, story_id in sorted(pairs):
+            found = self.db.execute(
+                "SELECT s.source, m.live, m.name, g.name FROM members m "
+                "JOIN stories s ON s.id = m.id JOIN groups g ON g.grp = m.grp "
+                "WHERE m.grp = ? AND m.id = ?", (key, story_id)).fetchone()
+            if found is None:
+                continue
+            source, live, spelled, name = found
+            self.db.execute("DELETE FROM problems WHERE kind = 'clash' AND grp = ? AND source = ?",
+                            (key, source))
+            if live and source and spelled.casefold() != name.casefold():
+                kind = key.partition(":")[0]
+                rows.append((source, None, f"it spells a {kind} unlike the other stories "
+                             f"in it, and the two names share one page and feed: spell them "
+                             "alike, or rename one.", "clash", key, 0))
+        self.db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    # 5. Stamps -----------------------------------------------------------------------------
+
+    def _stamp(self, batch: Batch) -> None:
+        version = int(meta(self.db, "version", 0)) + 1  # type: ignore[call-overload]
+        if not batch.keys and version > 1:
+            return
+        if version == 1:
+            set_meta(self.db, "born", batch.stamp)  # every key starts here
+        else:
+            self.db.executemany("INSERT OR REPLACE INTO keys VALUES (?, ?, ?)",
+                                [(key, version, batch.stamp) for key in batch.keys])
+        set_meta(self.db, "version", version)
+        set_meta(self.db, "stamp", batch.stamp)
+
+    # Time ----------------------------------------------------------------------------------
+
+    def due(self, now: float) -> list[str]:
+        """Return the ids of scheduled stories whose time has come."""
+        return [i for (i,) in self.db.execute(
+            "SELECT id FROM files WHERE state = 'scheduled' AND date <= ?", (now,))]
+
+    def next_due(self) -> float | None:
+        """Return when the next scheduled story, or tombstone expiry, is due."""
+        row = self.db.execute("SELECT min(date) FROM files WHERE state = 'scheduled'").fetchone()
+        expiry = self.db.execute(
+            "SELECT min(removed_at) FROM members WHERE live = 0 AND expired = 0 "
+            "AND removed_at IS NOT NULL").fetchone()
+        times = [t for t in (row[0], expiry[0] + TOMBSTONE_DAYS * 86400 if expiry[0] else None)
+                 if t is not None]
+        return min(times) if times else None
+
+    def expire(self, now: float) -> set[str]:
+        """Stop listing tombstones older than 30 days (their groups change); return the keys."""
+        limit = now - TOMBSTONE_DAYS * 86400
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            groups = [g for (g,) in db.execute(
+                "SELECT DISTINCT grp FROM members WHERE live = 0 AND expired = 0 "
+                "AND removed_at IS NOT NULL AND removed_at <= ?", (limit,))]
+            db.execute("UPDATE members SET expired = 1 WHERE live = 0 AND expired = 0 "
+                       "AND removed_at IS NOT NULL AND removed_at <= ?", (limit,))
+            batch = Batch(now, self._next_stamp(), keys={f"group:{g}" for g in groups})
+            self._stamp(batch)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return batch.keys
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,557 @@
+"""The publisher: the one process that reads story files, decides, writes ids and commits.
+
+::
+
+    content/ ──events──▶ Watcher ──▶ Publisher loop ──▶ ParsePool (child processes)
+    config.yaml ─stat─┘                  │      └──▶ IdWriter (ids into story files)
+                                         ▼
+                           Ledger ──▶ .feeds/catalog.sqlite3 ──▶ serving workers
+                                         └──▶ on_commit hooks (WebSub pings, cache purges)
+
+Only one publisher runs per site (an exclusive lock in ``.feeds/``). A changed
+file is parsed once its writes have been quiet for ``settle`` seconds; what is
+ready is parsed in the pool and applied as one transaction, so a mass change (a
+``git checkout``, an id write-back of a whole archive) is a few batches, and
+one change costs the same at any size. Faults (a broken ``config.yaml``,
+``.feeds/`` lost or full or read-only, the watcher failing) are survived: the
+last committed version keeps being served, the fault is reported on the status
+board, and the publisher retries until it is fixed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from .. import __version__
+from ..errors import ConfigError, FeedsError, StoryError
+from ..site.config import CONFIG_NAME, SafeLoader, Settings, load_settings
+from ..site.files import CONTENT, CONTENT_PREFIX, is_ignored_name, is_story_file, signature, walk
+from ..site.ids import Attempt, IdWriter, Outcome, id_line
+from ..site.media import media_suffix
+from .ledger import Ledger
+from .parsing import FILE_DEADLINE, ParsePool
+from .status import StatusBoard
+from .store import (
+    CATALOG_FILE,
+    SCHEMA_VERSION,
+    STATE_FOLDER,
+    Problem,
+    connect_writer,
+    file_identity,
+    meta,
+    set_meta,
+)
+from .watch import RESCAN, Watcher
+
+log = logging.getLogger(__name__)
+
+SETTLE = 0.1  # seconds a file must be quiet before it is read
+CONFIG_POLL = 0.25  # seconds between looks at config.yaml
+ID_RETRY = 5.0  # seconds before trying again to write an id into a busy file
+ID_BATCH = 256
+PARSE_SETTINGS = ("base_url", "timezone", "author")  # what a parsed story depends on
+
+OnCommit = Callable[[set[str], int], None]
+
+
+def _problem(error: FeedsError) -> Problem:
+    return Problem(error.path or CONFIG_NAME, error.line, error.message)
+
+
+class PublisherBusy(FeedsError):
+    """Another publisher already runs for this site."""
+
+
+class Publisher:
+    """Keep a site's catalogue current with its folder."""
+
+    def __init__(self, root: Path, processes: int | None = None, settle: float = SETTLE,
+                 write_ids: bool | None = None, on_commit: Iterable[OnCommit] = (),
+                 status: bool = True, parse_deadline: float | None = None,
+                 state: Path | None = None):
+        self.root = root
+        self.state = state or root / STATE_FOLDER
+        self.settle = settle
+        self.processes = processes
+        self.parse_deadline = parse_deadline
+        self.hooks = list(on_commit)
+        self._write_ids = write_ids
+        self.problems: dict[str, Problem] = {}  # what stops publishing, by kind: for /healthz
+        self._events: queue.SimpleQueue[set[str]] = queue.SimpleQueue()
+        self._pending: set[str] = set()
+        self._folders: dict[str, float] = {}  # folder (or other non-story path) -> last event
+        self._walk_problems: list[StoryError] = []
+        self._id_retry: dict[str, float] = {}
+        self._lock_file: int | None = None
+        self._board = StatusBoard(root) if status else None
+        self._watcher: Watcher | None = None
+        self.settings = self._first_settings()
+        self._lock()
+        self._open()
+        self.pool = self._pool()
+
+    # Start -----------------------------------------------------------------------------------
+
+    def _first_settings(self) -> Settings:
+        try:
+            return load_settings(self.root)
+        except ConfigError as error:
+            kept = self._stored_settings()
+            if kept is None:
+                raise
+            self.problems["config"] = _problem(error)
+            return kept
+
+    @property
+    def catalog(self) -> Path:
+        return self.state / CATALOG_FILE
+
+    def _stored_settings(self) -> Settings | None:
+        try:
+            db = sqlite3.connect(f"file:{self.catalog}?mode=ro", uri=True)
+            try:
+                raw = meta(db, "settings")
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return None
+        return Settings.from_raw(json.loads(str(raw))) if raw else None
+
+    def _lock(self) -> None:
+        self.state.mkdir(exist_ok=True)
+        fd = os.open(self.state / "publisher.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            raise PublisherBusy(
+                f"another feeds process (pid {holder or 'unknown'}) is publishing this site: "
+                "stop it first, or use it.", STATE_FOLDER) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_file = fd
+
+    def _open(self) -> None:
+        path = self.catalog
+        self.db = connect_writer(path)
+        self._identity = file_identity(path)
+        if meta(self.db, "schema") not in (None, SCHEMA_VERSION):
+            log.warning("the catalogue in %s is from another version of feeds: rebuilding it",
+                        STATE_FOLDER)
+            self.db.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            self.db = connect_writer(path)
+            self._identity = file_identity(path)
+        set_meta(self.db, "schema", SCHEMA_VERSION)
+        self.ledger = Ledger(self.db, self.settings)
+        self.ids = IdWriter(self.root, self.state, SafeLoader)
+
+    def _pool(self) -> ParsePool:
+        return ParsePool(self.root, self.settings, self.processes,
+                         deadline=self.parse_deadline or FILE_DEADLINE)
+
+    @property
+    def write_ids(self) -> bool:
+        return self.settings.write_ids if self._write_ids is None else self._write_ids
+
+    # One pass --------------------------------------------------------------------------------
+
+    def sync(self) -> set[str]:
+        """Bring the catalogue up to date with the folder (every file compared), once."""
+        keys = self._settings_changed(self.settings, first=True)
+        keys |= self._scan()
+        keys |= self._tick()
+        self._id_warnings()
+        return keys
+
+    def _scan(self) -> set[str]:
+        """Compare every file with the catalogue; parse and apply what changed."""
+        walked = walk(self.root)
+        known = {source: (mtime, size, ino) for source, mtime, size, ino in self.db.execute(
+            "SELECT source, mtime_ns, size, ino FROM files")}
+        found = set(walked.sources)
+        changed = [s for s in walked.sources if signature(str(self.root / s)) != known.get(s)]
+        changed += [s for s in known if s not in found]
+        # A story missing a media file is read again: the file may have arrived.
+        changed += [s for (s,) in self.db.execute(
+            "SELECT source FROM files WHERE missing IS NOT NULL AND missing != '[]'")]
+        self._walk_problems = walked.problems
+        return self._publish(changed)
+
+    def _publish(self, sources: Iterable[str], ids: Iterable[str] = ()) -> set[str]:
+        """Parse ``sources`` in the pool and apply them with ``ids`` as one transaction."""
+        sources = sorted(set(sources))
+        parsed = list(self.pool.parse(sources)) if sources else []
+        ids = list(ids)
+        if not parsed and not ids and meta(self.db, "version", 0):
+            return set()
+        keys = self.ledger.apply(parsed, time.time(), ids)
+        if keys:
+            self._committed(keys)
+        return keys
+
+    def _committed(self, keys: set[str]) -> None:
+        version = int(meta(self.db, "version", 0))  # type: ignore[call-overload]
+        if version <= 1:
+            return  # the first version of a catalogue announces nothing: nothing changed
+        for hook in self.hooks:
+            try:
+                hook(keys, version)
+            except Exception:  # noqa: BLE001 - a hook's bug must not stop publishing
+                log.exception("a publication hook failed")
+
+    def _tick(self) -> set[str]:
+        """Publish scheduled stories that came due, and expire old tombstones."""
+        now = time.time()
+        keys: set[str] = set()
+        due = self.ledger.due(now)
+        if due:
+            keys |= self._publish((), due)
+        nxt = self.ledger.next_due()
+        if nxt is not None and nxt <= now:
+            expired = self.ledger.expire(now)
+            if expired:
+                self._committed(expired)
+            keys |= expired
+        return keys
+
+    # Settings --------------------------------------------------------------------------------
+
+    def _settings_changed(self, settings: Settings, first: bool = False) -> set[str]:
+        """Store new settings; read every story again when what a story means depends on them."""
+        stored = meta(self.db, "settings")
+        old = Settings.from_raw(json.loads(str(stored))) if stored else None
+        if old == settings and not first:
+            return set()
+        self.settings = settings
+        self.ledger.settings = settings
+        reparse = old is None or any(getattr(old, k) != getattr(settings, k)
+                                     for k in PARSE_SETTINGS)
+        if meta(self.db, "parser") != __version__:  # another feeds may read files otherwise
+            self.db.execute("UPDATE files SET mtime_ns = -1")
+            set_meta(self.db, "parser", __version__)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            set_meta(self.db, "settings", json.dumps(settings.to_raw(), ensure_ascii=False))
+            if old is not None and old != settings:
+                version = int(meta(self.db, "version", 0)) + 1  # type: ignore[call-overload]
+                stamp = max(int(time.time()), int(meta(self.db, "stamp", 0)) + 1)  # type: ignore[call-overload]
+                self.db.execute("INSERT OR REPLACE INTO keys VALUES ('settings', ?, ?)",
+                                (version, stamp))
+                set_meta(self.db, "version", version)
+                set_meta(self.db, "stamp", stamp)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        if reparse and old is not None:
+            log.info("config.yaml changed what stories mean: reading every story again")
+            self.pool.close()
+            self.pool = self._pool()
+            self.db.execute("UPDATE files SET mtime_ns = -1")  # every file is read again
+        keys = {"settings"} if old is not None and old != settings else set()
+        if keys:
+            self._committed(keys)
+        return keys
+
+    def _reload_config(self) -> None:
+        try:
+            settings = load_settings(self.root)
+        except ConfigError as error:
+            if self.problems.get("config") != _problem(error):
+                log.error("%s (the last good config keeps serving)", error)
+            self.problems["config"] = _problem(error)
+            return
+        self.problems.pop("config", None)
+        if settings != self.settings:
+            self._settings_changed(settings)
+            self._scan()
+
+    # Ids -------------------------------------------------------------------------------------
+
+    def _id_warnings(self) -> None:
+        """With ``write_ids: false``, warn about each live story without an id of its own."""
+        rows = [] if self.settings.write_ids else self.db.execute(
+            "SELECT source, id FROM files WHERE state = 'live' AND own_id = 0").fetchall()
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("DELETE FROM problems WHERE kind = 'noid'")
+            self.db.executemany("INSERT INTO problems VALUES (?, 1, ?, 'noid', NULL, 1)", [
+                (source, "no id, so readers know it by one made from its path and date, which "
+                 f"changes if the file moves: add the line {id_line(story_id).strip()} to keep "
+                 "it.") for source, story_id in rows])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def write_missing_ids(self, budget: float = 0.2) -> int:
+        """Write ids into live stories that have none, for up to ``budget`` seconds."""
+        if not self.write_ids:
+            return 0
+        deadline = time.monotonic() + budget
+        now = time.monotonic()
+        rows = self.db.execute(
+            "SELECT source, id, mtime_ns, size, ino FROM files WHERE state = 'live' AND own_id = 0 "
+            "ORDER BY source").fetchall()
+        todo = [r for r in rows if self._id_retry.get(r[0], 0) <= now]
+        written = 0
+        for start in range(0, len(todo), ID_BATCH):
+            if time.monotonic() > deadline or not self._events.empty():
+                break
+            chunk = todo[start:start + ID_BATCH]
+            results = self.ids.write([(s, i, (m, z, n)) for s, i, m, z, n in chunk])
+            written += self._record_ids(chunk, results)
+        return written
+
+    def _record_ids(self, chunk: list[tuple[str, str, int, int, int]],
+                    results: dict[str, Attempt]) -> int:
+        written = 0
+        updates, warnings = [], []
+        retry_at = time.monotonic() + ID_RETRY
+        for source, story_id, *_ in chunk:
+            attempt = results.get(source)
+            outcome = attempt.outcome if attempt is not None else None
+            if attempt is not None and attempt.signature is not None:
+                mtime, size, ino = attempt.signature
+                updates.append((mtime, size, ino, source))
+                written += 1
+            elif outcome is Outcome.REFUSED:
+                self._id_retry[source] = float("inf")
+                reason = attempt.reason if attempt is not None else ""
+                warnings.append((source, f"it has no id, and feeds does not write into this file "
+                                 f"({reason}): add the line "
+                                 f"{id_line(story_id).strip()} to its front matter."))
+            else:
+                self._id_retry[source] = retry_at
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("UPDATE files SET mtime_ns = ?, size = ?, ino = ?, own_id = 1 "
+                                "WHERE source = ?", updates)
+            self.db.executemany("DELETE FROM problems WHERE kind = 'id' AND source = ?",
+                                [(s,) for s, *_ in chunk])
+            self.db.executemany("INSERT INTO problems VALUES (?, 1, ?, 'id', NULL, 1)", warnings)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        for *_, written_source in updates:
+            log.info("%s: wrote its permanent id", written_source)
+        return written
+
+    # The loop --------------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Publish until ``stop`` is set: the publisher process's main loop."""
+        self._watcher = Watcher(self.root / CONTENT, self._events, self.settle)
+        self._watcher.start()  # before the first scan: nothing written meanwhile is missed
+        self._report("scanning")
+        self._guarded(self.sync)
+        config = signature(str(self.root / CONFIG_NAME))
+        last_status = 0.0
+        while not stop.is_set():
+            try:
+                batch = self._events.get(timeout=self._timeout())
+                self._take(batch)
+                while True:
+                    self._take(self._events.get_nowait())
+            except queue.Empty:
+                pass
+            latest = signature(str(self.root / CONFIG_NAME))
+            if latest != config:
+                config = latest
+                self._guarded(self._reload_config)
+            self._guarded(self._step)
+            if time.monotonic() - last_status >= 1.0:
+                self._check_catalog()
+                self._report()
+                last_status = time.monotonic()
+        self.close()
+
+    def _take(self, paths: set[str]) -> None:
+        if RESCAN in paths:
+            self._pending.add(RESCAN)
+            return
+        self._pending |= self._sources(paths)
+
+    def _step(self) -> None:
+        if RESCAN in self._pending:
+            self._pending.discard(RESCAN)
+            self._scan()
+        self._expand_folders()
+        now = time.time()
+        ready = {s for s in self._pending if self._settled(s, now)}
+        if ready:
+            self._publish(ready)
+            self._pending -= ready
+            if not self.settings.write_ids:
+                self._id_warnings()
+        self._tick()
+        if self._pending or self._folders:
+            return
+        self.write_missing_ids()
+
+    def _guarded(self, step: Callable[[], object]) -> None:
+        """Run one step; a fault is reported and retried, never the end of publishing."""
+        try:
+            step()
+            self.problems.pop("catalog", None)
+        except sqlite3.Error as exc:
+            self.problems["catalog"] = Problem(STATE_FOLDER, None, (
+                f"the catalogue cannot be written ({exc}): free disk space or make the folder "
+                "writable; the last published version keeps being served."))
+            log.error("%s", self.problems["catalog"])
+            time.sleep(0.5)
+        except OSError as exc:
+            self.problems["catalog"] = Problem(STATE_FOLDER, None, (
+                f"{exc.strerror or exc}: free disk space or make the folder writable; the last "
+                "published version keeps being served."))
+            log.error("%s", self.problems["catalog"])
+            time.sleep(0.5)
+        except Exception:  # noqa: BLE001 - a bug must not stop publishing for good
+            log.exception("publishing failed; the last good state keeps serving")
+            self.problems["bug"] = Problem(STATE_FOLDER, None,
+                                           "publishing failed (see the log); retrying.")
+            time.sleep(0.5)
+
+    def _timeout(self) -> float:
+        timeout = CONFIG_POLL
+        if self._pending or self._folders:
+            timeout = min(timeout, self.settle / 2)
+        due = self.ledger.next_due()
+        if due is not None:
+            timeout = min(timeout, max(0.0, due - time.time()))
+        return max(timeout, 0.005)
+
+    def _settled(self, source: str, now: float) -> bool:
+        try:
+            return now - os.stat(self.root / source).st_mtime >= self.settle
+        except OSError:
+            return True  # gone: its removal is ready to publish
+
+    def _sources(self, paths: Iterable[str]) -> set[str]:
+        """Turn event paths into story sources; other paths (a folder, a media file) wait in
+        ``_folders`` until quiet, since files moved into a folder just made may bring no
+        event of their own."""
+        root = str(self.root)
+        found: set[str] = set()
+        now = time.monotonic()
+        for raw in paths:
+            relative = os.path.relpath(raw, root).replace(os.sep, "/")
+            if not relative.startswith(CONTENT_PREFIX):
+                continue
+            under = relative.removeprefix(CONTENT_PREFIX)
+            if is_story_file(under):
+                found.add(relative)
+            elif not any(is_ignored_name(part) for part in under.split("/")):
+                self._folders[relative] = now  # not a scratch file or hidden folder
+        return found
+
+    def _expand_folders(self) -> None:
+        """Turn quiet folder and media events into the story sources they concern."""
+        now = time.monotonic()
+        for relative, seen in list(self._folders.items()):
+            if now - seen >= self.settle:
+                del self._folders[relative]
+                self._pending |= self._under(relative)
+
+    def _under(self, relative: str) -> set[str]:
+        """Return the stories a non-story path concerns: a folder's files (now, and as the
+        catalogue knew them), or the stories that use a media file."""
+        found: set[str] = set()
+        under = relative.removeprefix(CONTENT_PREFIX)
+        if os.path.isdir(self.root / relative):
+            found.update(walk(self.root, relative).sources)
+        found.update(s for (s,) in self.db.execute(
+            "SELECT source FROM files WHERE source > ? AND source < ?",
+            (relative + "/", relative + "0")))  # '0' follows '/': every path below the folder
+        if media_suffix(under):
+            found.update(s for (s,) in self.db.execute(
+                "SELECT s.source FROM media m JOIN stories s ON s.id = m.id "
+                "WHERE m.file = ? AND s.source IS NOT NULL", (under,)))
+            found.update(s for (s,) in self.db.execute(
+                "SELECT source FROM files WHERE missing LIKE ?", (f"%{under}%",)))
+        return found
+
+    # Faults ----------------------------------------------------------------------------------
+
+    def _check_catalog(self) -> None:
+        """Notice a catalogue deleted under the running publisher, and put it back whole."""
+        path = self.catalog
+        if file_identity(path) == self._identity:
+            return
+        try:
+            self.state.mkdir(exist_ok=True)
+            self.db.execute("VACUUM INTO ?", (str(path) + ".new",))
+            os.replace(str(path) + ".new", path)
+            self._reopen()
+            log.warning("%s was deleted while running: written again from memory",
+                        STATE_FOLDER)
+            self.problems.pop("catalog", None)
+        except (sqlite3.Error, OSError) as exc:
+            self.problems["catalog"] = Problem(STATE_FOLDER, None, (
+                f"it was lost and cannot be written again ({exc}): free disk space or make the "
+                "site folder writable."))
+
+    def _reopen(self) -> None:
+        self.db.close()
+        path = self.catalog
+        self.db = connect_writer(path)
+        self._identity = file_identity(path)
+        self.ledger = Ledger(self.db, self.settings)
+        if self._lock_file is not None:
+            os.close(self._lock_file)
+            self._lock_file = None
+        self._lock()
+        self.ids = IdWriter(self.root, self.state, SafeLoader)
+
+    def status(self, state: str = "running") -> dict[str, object]:
+        """Return what the status board shows: state and the publisher's own problems."""
+        problems = list(self.problems.values())
+        if self._watcher is not None and self._watcher.problem:
+            problems.append(Problem(CONTENT, None, self._watcher.problem))
+        problems += [_problem(error) for error in self._walk_problems]
+        return {"state": state, "problems": [
+                    {"file": p.source, "line": p.line, "message": p.message} for p in problems],
+                "version": meta(self.db, "version", 0)}
+
+    def problem_list(self) -> list[Problem]:
+        """Return every problem and warning: the catalogue's, then the publisher's own."""
+        found = [Problem(source, line, message, bool(warning)) for source, line, message, warning
+                 in self.db.execute("SELECT source, line, message, warning FROM problems "
+                                    "ORDER BY source, coalesce(line, 0), message")]
+        found += [_problem(error) for error in self._walk_problems]
+        found += self.problems.values()
+        return found
+
+    @property
+    def published(self) -> int:
+        """Return how many stories are live."""
+        row = self.db.execute("SELECT live FROM groups WHERE grp = 'site:'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _report(self, state: str = "running") -> None:
+        if self._board is not None:
+            self._board.write(self.status(state))
+
+    def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+        self.pool.close()
+        if self._board is not None:
+            self._board.close()
+        self.db.close()
+        if self._lock_file is not None:
+            os.close(self._lock_file)
+            self._lock_file = None

@@ -1,0 +1,1 @@
+"""What is served: every document (feeds, archives, pages, OPML) rendered from a catalogue view."""

@@ -1,0 +1,121 @@
+"""Render the HTML pages: listings (front, section, tag, author), stories, 410 and 404.
+
+Every page offers feeds twice: as ``<link rel="alternate">`` for browsers and
+readers that discover feeds (the site's first, so a tool that takes the first
+one subscribes to the whole site, then the page's own groups), and as a visible
+"Follow" block for people.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from ..catalog.groups import SITE, Group, groups_of
+from ..catalog.store import View
+from ..site.story import Story, slugify
+from . import urls
+from .document import HTML, Document
+from .formats import FORMATS
+from .items import body_html, permalink, summary
+
+_ENV = Environment(
+    loader=PackageLoader("feeds", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_ENV.filters["display_date"] = lambda value: f"{value:%-d %B %Y, %H:%M}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLink:
+    """One feed a page offers."""
+
+    href: str
+    type: str
+    title: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSet:
+    """The feeds of one group, as a page shows them."""
+
+    name: str
+    page: str
+    links: tuple[FeedLink, ...]
+
+
+def feed_set(view: View, group: Group) -> FeedSet:
+    """Describe a group's feeds for discovery links and the follow block."""
+    settings = view.settings
+    title = group.title(settings.title)
+    return FeedSet(group.label(), group.base_path, tuple(
+        FeedLink(settings.url(urls.feed(group, f.file)), f.media_type, f"{title} ({f.label})",
+                 f.label)
+        for f in FORMATS
+    ))
+
+
+def _page(template: str, view: View, groups: list[Group], **context: object) -> bytes:
+    settings = view.settings
+    return _ENV.get_template(template).render(
+        settings=settings,
+        feed_sets=[feed_set(view, g) for g in groups],
+        sections=[(g.name, g.base_path) for g in view.groups("section")],
+        href=settings.href,
+        story_href=lambda story: settings.href(urls.story(story.path)),
+        group_href=lambda kind, name: settings.href(Group(kind, slugify(name)).base_path),
+        permalink=lambda story: permalink(settings, story),
+        summary=summary,
+        **context,
+    ).encode("utf-8")
+
+
+def listing_page(view: View, key: str, number: int) -> Document | None:
+    """Render page ``number`` of a group's stories by date, newest first; None past the end."""
+    info = view.group(key)
+    if info is None:
+        return None
+    size = view.settings.page_size
+    pages = max(1, math.ceil(info.live / size))
+    if number > pages:
+        return None
+    group = info.group
+    stories = view.by_date(key, size, offset=(number - 1) * size)
+    settings = view.settings
+    body = _page(
+        "list.html", view, [SITE] if group == SITE else [SITE, group], stories=stories,
+        group=group, heading=group.title(settings.title),
+        description=group.description(settings.title, settings.description),
+        number=number, pages=pages,
+        previous=settings.href(urls.page(group, number - 1)) if number > 1 else None,
+        next=settings.href(urls.page(group, number + 1)) if number < pages else None,
+    )
+    return Document(body, HTML)
+
+
+def story_page(view: View, story: Story) -> Document:
+    """Render a story's page, offering the site's feeds, then its section's, authors', tags'."""
+    order = ("section", "author", "tag")
+    named = [view.group_name(g.key) for g in groups_of(story)[1:]]
+    groups = sorted((g for g in named if g is not None), key=lambda g: order.index(g.kind))
+    body = _page("story.html", view, [SITE, *groups], story=story,
+                 body_html=Markup(body_html(view.settings, story)))
+    return Document(body, HTML)
+
+
+def gone_page(view: View) -> Document:
+    """Render the page of a story that was published and then removed (410 Gone)."""
+    body = _page("gone.html", view, [SITE], stories=view.by_date(SITE.key, 5))
+    return Document(body, HTML, status=410)
+
+
+def not_found_page(view: View) -> Document:
+    """Render the 404 page, which still offers the site's feeds and latest stories."""
+    body = _page("not_found.html", view, [SITE], stories=view.by_date(SITE.key, 5))
+    return Document(body, HTML, status=404)

@@ -1,0 +1,128 @@
+"""The processes of ``feeds serve``: one publisher, and the serving workers.
+
+::
+
+    feeds serve                      (supervises; restarts the publisher if it dies)
+     ├── feeds publish               the only process that reads story files:
+     │                               watch, parse (in child processes), decide,
+     │                               write ids, commit .feeds/catalog.sqlite3,
+     │                               ping WebSub hubs
+     └── granian workers × --workers read the catalogue, keep documents hot,
+                                     answer HTTP (feeds.app:create_app)
+
+The publisher starts first; workers answer 503 until its first version is
+committed, and on a restart serve the catalogue as it was at once, while the
+publisher compares the files with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .catalog.publisher import Publisher
+from .documents.websub import Announcer, FeedChanges
+
+log = logging.getLogger(__name__)
+
+RESTART_DELAY = 1.0  # seconds before a publisher that died is started again
+
+
+def run_publisher(root: Path, exit_with_parent: bool = False) -> int:
+    """Run the publisher in this process until SIGTERM or SIGINT (``feeds publish``)."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    publisher = Publisher(root, on_commit=[FeedChanges(root, Announcer())])
+    if exit_with_parent:
+        parent = os.getppid()
+
+        def watch_parent() -> None:
+            while not stop.wait(0.5):
+                if os.getppid() != parent:  # the server went away without stopping us
+                    stop.set()
+
+        threading.Thread(target=watch_parent, name="feeds-parent", daemon=True).start()
+    publisher.run(stop)
+    return 0
+
+
+class PublisherProcess:
+    """The publisher as a child process of the server, started again if it dies."""
+
+    def __init__(self, root: Path, verbose: bool):
+        self.command = [sys.executable, "-m", "feeds", "publish", "--root", str(root),
+                        "--exit-with-parent", *(["--verbose"] if verbose else [])]
+        self.process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._supervise, name="feeds-supervise",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command)
+        self._thread.start()
+
+    def _supervise(self) -> None:
+        while not self._stopping.is_set():
+            assert self.process is not None
+            code = self.process.wait()
+            if self._stopping.is_set():
+                return
+            log.error("the publisher stopped (exit %s); starting it again", code)
+            self._stopping.wait(RESTART_DELAY)
+            if not self._stopping.is_set():
+                self.process = subprocess.Popen(self.command)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def serve(root: Path, host: str, port: int, workers: int, threads: int, debug: bool,
+          verbose: bool) -> int:
+    """Run the publisher and the HTTP server until interrupted."""
+    publisher = PublisherProcess(root, verbose)
+    publisher.start()
+    try:
+        if debug:
+            from .app import create_app
+
+            create_app(root).run(host=host, port=port, debug=True, use_reloader=False)
+            return 0
+        from granian import Granian
+        from granian.constants import Interfaces
+        from granian.http import HTTP1Settings
+
+        import feeds.app  # noqa: F401 - loaded before the fork, so workers start at once
+
+        Granian(
+            "feeds.app:create_app",
+            factory=True,
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=workers,
+            blocking_threads=threads,
+            backlog=2048,
+            http1_settings=HTTP1Settings(header_read_timeout=10_000),
+            respawn_failed_workers=True,
+            log_access=verbose,
+        ).serve()
+        return 0
+    finally:
+        publisher.stop()
+        time.sleep(0)

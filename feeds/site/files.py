@@ -1,0 +1,176 @@
+"""Which files under ``content/`` are stories, and how to read one without being hurt by it.
+
+A stranger's folder can hold anything: a FIFO named ``x.md`` (reading it blocks
+for ever), a device, a symlink to ``/etc`` or into a loop, folders nested
+thousands deep, a million files in one folder, a story of a gigabyte. The walk
+here is iterative and bounded, and a file is read only once it is known to be a
+regular file of sane size inside the site; everything else is a ``StoryError``
+naming the path and the fix.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import StoryError
+
+CONTENT = "content"
+CONTENT_PREFIX = "content/"
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+YAML_SUFFIXES = (".yaml", ".yml")
+IGNORED_ENDINGS = ("~", ".swp", ".tmp")
+MAX_STORY_BYTES = 4 << 20  # 4 MiB: a long read is a few hundred KB
+MAX_DEPTH = 32  # folders below content/
+MAX_FILES_PER_FOLDER = 100_000
+
+Signature = tuple[int, int, int]  # (mtime_ns, size, inode): a version of a file
+
+
+def is_ignored_name(name: str) -> bool:
+    """Tell whether a file or folder name is an editor's scratch file or hidden (never a story)."""
+    return name.startswith((".", "_")) or name.endswith(IGNORED_ENDINGS)
+
+
+def is_story_file(relative: str) -> bool:
+    """Tell whether a path under ``content/`` (``/``-separated) is a story, not a scratch file."""
+    if any(is_ignored_name(part) for part in relative.split("/")):
+        return False
+    return relative.endswith(MARKDOWN_SUFFIXES + YAML_SUFFIXES)
+
+
+def story_path(relative: str) -> str:
+    """Return the permalink path of a story file: its path under ``content/`` less the suffix."""
+    return relative.rpartition(".")[0]
+
+
+def signature(path: str) -> Signature | None:
+    """Return what identifies a version of a file (its target, for a symlink), or None if gone."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+@dataclass(frozen=True, slots=True)
+class Walked:
+    """What a walk of ``content/`` found: story sources, and folders it could not fully read."""
+
+    sources: list[str]
+    problems: list[StoryError]
+
+
+def walk(root: Path, folder: str = CONTENT) -> Walked:
+    """Find every story file under ``root/folder`` (a ``/``-separated path below the root).
+
+    Iterative, sorted, bounded in depth and in files per folder; symlinked folders
+    are not followed (a link can make a loop), symlinked files are (see ``read_file``).
+    """
+    sources: list[str] = []
+    problems: list[StoryError] = []
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        depth = current.count("/")
+        try:
+            with os.scandir(os.path.join(root, current)) as entries:
+                names = []
+                for count, entry in enumerate(entries):
+                    if count >= MAX_FILES_PER_FOLDER:
+                        problems.append(StoryError(
+                            f"this folder holds more than {MAX_FILES_PER_FOLDER:,} files; the "
+                            "rest are not published: split it into subfolders (by year, say).",
+                            current))
+                        break
+                    if not is_ignored_name(entry.name):
+                        names.append((entry.name, _is_folder(entry)))
+        except NotADirectoryError:
+            continue
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problems.append(StoryError(
+                f"this folder cannot be read ({_reason(exc)}): fix its permissions.", current))
+            continue
+        folders = []
+        for name, is_folder in sorted(names):
+            child = f"{current}/{name}"
+            if is_folder:
+                folders.append(child)
+            elif is_story_file(child.removeprefix(CONTENT_PREFIX)):
+                sources.append(child)
+        if folders and depth >= MAX_DEPTH:
+            problems.append(StoryError(
+                f"folders are nested more than {MAX_DEPTH} deep here; deeper ones are not read: "
+                "move their stories up.", current))
+            continue
+        stack.extend(reversed(folders))
+    sources.sort()
+    return Walked(sources, problems)
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or errno.errorcode.get(exc.errno or 0, "error")
+
+
+@dataclass(frozen=True, slots=True)
+class FileData:
+    """The bytes of one version of a story file, and that version's signature."""
+
+    raw: bytes
+    signature: Signature
+
+
+def read_file(root: Path, source: str) -> FileData:
+    """Read a story file that is a regular file of bounded size inside the site.
+
+    Opened without blocking, so a FIFO or a device is found out by ``fstat``
+    instead of hanging the reader; a symlink must lead to a file inside the site.
+    """
+    path = os.path.join(root, source)
+    real = os.path.realpath(path)
+    if not real.startswith(os.path.realpath(root) + os.sep):
+        raise StoryError("this is a link to a file outside the site: copy the file in instead.",
+                         source)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise StoryError(f"cannot read the file ({_reason(exc)}): make it a readable file.",
+                         source) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise StoryError("this is not a regular file (a pipe, socket or device): "
+                             "remove it, or give it another name.", source)
+        if info.st_size > MAX_STORY_BYTES:
+            raise StoryError(f"the file is larger than {MAX_STORY_BYTES >> 20} MB: split the "
+                             "story, or keep large media beside it as files.", source)
+        chunks = []
+        remaining = MAX_STORY_BYTES + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        raw = b"".join(chunks)
+        if len(raw) > MAX_STORY_BYTES:
+            raise StoryError(f"the file is larger than {MAX_STORY_BYTES >> 20} MB: split the "
+                             "story, or keep large media beside it as files.", source)
+    except OSError as exc:
+        raise StoryError(f"cannot read the file ({_reason(exc)}): make it a readable file.",
+                         source) from None
+    finally:
+        os.close(fd)
+    return FileData(raw, (info.st_mtime_ns, info.st_size, info.st_ino))

@@ -1,0 +1,389 @@
+"""The only code that knows the story file formats: read one file into a ``Story``.
+
+Two formats (DESIGN.md, "A story"): ``*.md`` is YAML front matter between two
+``---`` lines followed by the Markdown body; ``*.yaml``/``*.yml`` is a mapping whose
+``body`` key holds the Markdown. YAML is always loaded with a safe loader, so no
+tag in a story can construct a Python object, and every value is checked for its
+type, size and characters: a stranger's file is a problem with a line and a fix,
+never a crash, and what it says is never copied into the message.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urljoin
+
+import yaml
+
+from ..errors import StoryError
+from .config import SafeLoader, Settings, parse_author
+from .files import CONTENT_PREFIX, YAML_SUFFIXES, read_file, story_path
+from .ids import derived_id, is_uri
+from .media import content_path, local_file
+from .story import Author, Enclosure, Image, Story
+from .text import clean_line, is_link_url, is_web_url, xml_safe
+
+FIELDS = (
+    "title", "date", "id", "updated", "author", "section", "tags", "summary",
+    "image", "enclosures", "link", "draft", "aliases",
+)
+LIMITS = {"title": 500, "summary": 5000, "tag": 100, "tags": 100, "author": 50, "enclosures": 20,
+          "aliases": 50, "url": 2000, "id": 500, "section": 100}
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+_FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+# URL paths the site's own pages use: a story there would be hidden by them.
+_RESERVED = re.compile(r"(?:tags|authors|static)(?:/.*)?|(?:.*/)?page/[0-9]+|(?:.*/)?archive")
+
+
+def read_story(root: Path, source: str, settings: Settings) -> Story:
+    """Read and check the story file ``source`` (``content/...``, relative to the site root).
+
+    Raise ``StoryError`` with the file, the line and the fix.
+    """
+    return parse_story(read_file(root, source).raw, source, settings, root)
+
+
+def parse_story(raw: bytes, source: str, settings: Settings, root: Path) -> Story:
+    """Turn a story file's bytes into a ``Story`` (``root`` resolves local media)."""
+    relative = source.removeprefix(CONTENT_PREFIX)
+    path = story_path(relative)
+    if _RESERVED.fullmatch(path):
+        raise StoryError(f"its page /{path}/ is a URL the site's own listings use: rename "
+                         "the file or its folder.", source)
+    text = _decode(raw, source)
+    if relative.endswith(YAML_SUFFIXES):
+        data, body, offset = _split_yaml(text, source)
+    else:
+        data, body, offset = _split_markdown(text, source)
+    return _build(_Fields(data, source, text, offset, settings, root), body, relative)
+
+
+def _decode(raw: bytes, source: str) -> str:
+    if not raw.strip():
+        raise StoryError("the file is empty: write a title, a date and a body, or delete it.",
+                         source, 1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise StoryError(
+            f"byte 0x{raw[exc.start]:02x} is not UTF-8 text: save the file as UTF-8.", source, line
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+class _StoryLoader(SafeLoader):  # type: ignore[misc,valid-type]
+    """A safe loader that leaves dates as text, so ``_Fields.when`` reads them with line numbers.
+
+    (PyYAML's own timestamp resolver raises a bare ValueError for 2025-13-45.)
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def _load_yaml(text: str, source: str, offset: int) -> Any:
+    try:
+        return yaml.load(text, Loader=_StoryLoader)
+    except Exception as exc:  # noqa: BLE001 - PyYAML raises more than YAMLError on hostile input
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 + offset if mark is not None else None
+        raise StoryError("the YAML is not valid: fix the syntax (quote text that holds ': ' "
+                         "or starts with a special character).", source, line) from None
+
+
+def _split_markdown(text: str, source: str) -> tuple[dict[Any, Any], str, int]:
+    fences = _FRONT_MATTER_FENCE.finditer(text)
+    opening = next(fences, None)
+    if opening is None or opening.start() != 0:
+        raise StoryError(
+            "no front matter: start the file with a line '---', the title and date, then '---'.",
+            source, 1,
+        )
+    closing = next(fences, None)
+    if closing is None:
+        raise StoryError(
+            "the front matter is not closed: add a line '---' after the last field.", source, 1
+        )
+    # The front matter keeps the newline after the opening fence, so YAML's line
+    # numbers (from 0) plus one are the file's line numbers.
+    front = text[opening.end():closing.start()]
+    data = _load_yaml(front, source, 0)
+    if not isinstance(data, dict):
+        raise StoryError("the front matter must be 'key: value' lines, such as 'title: ...'.",
+                         source, 2)
+    return data, text[closing.end():].lstrip("\r\n"), 0
+
+
+def _split_yaml(text: str, source: str) -> tuple[dict[Any, Any], str, int]:
+    data = _load_yaml(text, source, 0)
+    if not isinstance(data, dict):
+        raise StoryError("a YAML story must be a mapping with title, date and body keys.",
+                         source, 1)
+    body = data.pop("body", "")
+    if body is None:
+        body = ""
+    if not isinstance(body, str):
+        raise StoryError("body: it must be text (use 'body: |' and indent the Markdown).",
+                         source, key_line(text, "body"))
+    return data, body, 0
+
+
+def key_line(text: str, key: str) -> int | None:
+    """Find the line of a top-level key (only on the error path, so it may read the text again).
+
+    Composes the YAML to find the key's node, so flow mappings and odd layouts
+    point at the right line; falls back to a search for ``key:`` at a line start.
+    """
+    front = text
+    start_line = 0
+    fence = _FRONT_MATTER_FENCE.match(text)
+    if fence is not None:
+        closing = _FRONT_MATTER_FENCE.search(text, fence.end())
+        front = text[fence.end():closing.start()] if closing else text[fence.end():]
+    try:
+        node = yaml.compose(front, Loader=SafeLoader)
+    except Exception:  # noqa: BLE001 - any failure: fall back to the plain search
+        node = None
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                return key_node.start_mark.line + 1 + start_line
+    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*:", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+class _Fields:
+    """Check one story's fields, raising errors that point at the offending key's line."""
+
+    def __init__(self, data: dict[Any, Any], source: str, text: str, offset: int,
+                 settings: Settings, root: Path):
+        self.data, self.source, self.text, self.settings = data, source, text, settings
+        self.offset, self.root = offset, root
+
+    def fail(self, key: str, message: str) -> StoryError:
+        return StoryError(f"{key}: {message}", self.source, key_line(self.text, key))
+
+    def text_field(self, key: str, required: bool = False, limit: int | None = None) -> str | None:
+        value = self.data.get(key)
+        if value is None or value == "":
+            if required:
+                raise StoryError(f"there is no {key}: add a line '{key}: ...' to the front matter.",
+                                 self.source, 1)
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.fail(key, "expected text on one line, not a list, mapping or other value.")
+        cleaned = clean_line(str(value))
+        if required and not cleaned:
+            raise self.fail(key, f"the {key} is blank: write one.")
+        limit = limit or LIMITS.get(key)
+        if limit is not None and len(cleaned) > limit:
+            raise self.fail(key, f"it is longer than {limit} characters: shorten it.")
+        return cleaned or None
+
+    def when(self, key: str, required: bool = False) -> datetime | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise StoryError(
+                    f"there is no {key}: add '{key}: 2025-11-13T09:30:00+01:00' (ISO 8601).",
+                    self.source, 1,
+                )
+            return None
+        try:
+            if isinstance(value, datetime):
+                parsed = value
+            elif isinstance(value, date):
+                parsed = datetime.combine(value, time())
+            elif isinstance(value, str) and len(value) < 64:
+                parsed = datetime.fromisoformat(value.strip())
+            else:
+                raise ValueError
+            if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+                raise self.fail(key, f"the year is outside {FIRST_YEAR}-{LAST_YEAR}: "
+                                     "write the real date.")
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=self.settings.timezone)
+            parsed.utcoffset()  # a broken zone raises here, not later in a feed
+            return parsed.astimezone(self.settings.timezone)
+        except (ValueError, OverflowError, TypeError):
+            raise self.fail(key, "this is not an ISO 8601 date: write it like 2025-11-13 or "
+                                 "2025-11-13T09:30:00+01:00.") from None
+
+    def items(self, key: str, what: str) -> list[Any]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        items = value if isinstance(value, list) else [value]
+        if len(items) > LIMITS[key]:
+            raise self.fail(key, f"more than {LIMITS[key]} {what}: keep the ones that matter.")
+        return items
+
+
+def _build(f: _Fields, body: str, relative: str) -> Story:
+    unknown = [k for k in f.data if k not in FIELDS]
+    if unknown:
+        key = unknown[0]
+        line = key_line(f.text, key) if isinstance(key, str) else None
+        raise StoryError(f"unknown field: remove it or use one of {', '.join(FIELDS)}.",
+                         f.source, line)
+    path = story_path(relative)
+    permalink = f.settings.url("/" + quote(path) + "/")
+    title = f.text_field("title", required=True)
+    published = f.when("date", required=True)
+    assert title is not None and published is not None
+    updated = f.when("updated") or published
+    if updated < published:
+        raise f.fail("updated", "it is earlier than the date: make it the same or later.")
+    own_id = f.text_field("id")
+    if own_id is not None and not is_uri(own_id):
+        raise f.fail("id", "it is not an absolute URI: use the form urn:uuid:... (feeds new "
+                           "writes one), and never change it afterwards.")
+    draft = f.data.get("draft", False)
+    if not isinstance(draft, bool):
+        raise f.fail("draft", "expected true or false.")
+    return Story(
+        path=path,
+        source=f.source,
+        title=title,
+        id=own_id or derived_id(path, published),
+        date=published,
+        updated=updated,
+        authors=_authors(f),
+        section=_section(f, relative),
+        tags=_tags(f),
+        summary=_summary(f),
+        body=body,  # cleaned where it is rendered (markup.to_html, markup.summarize)
+        image=_image(f, permalink),
+        enclosures=_enclosures(f, permalink),
+        link=_link(f),
+        draft=draft,
+        aliases=_aliases(f),
+        has_own_id=own_id is not None,
+    )
+
+
+def _authors(f: _Fields) -> tuple[Author, ...]:
+    items = f.items("author", "authors")
+    if not items:
+        return (f.settings.author,) if f.settings.author else ()
+    try:
+        authors = tuple(dict.fromkeys(parse_author(item) for item in items))
+    except (ValueError, TypeError) as exc:
+        raise f.fail("author", f"{exc}.") from None
+    if any(len(a.name) > 200 for a in authors):
+        raise f.fail("author", "a name is longer than 200 characters: shorten it.")
+    return authors
+
+
+def _section(f: _Fields, relative: str) -> str | None:
+    section = f.text_field("section")
+    if section is not None:
+        return section
+    folder, slash, _ = relative.partition("/")
+    return clean_line(folder) or None if slash else None
+
+
+def _summary(f: _Fields) -> str | None:
+    value = f.data.get("summary")
+    if isinstance(value, str):  # a summary may have paragraphs: keep it plain text, one line
+        f.data["summary"] = " ".join(xml_safe(value).split())
+    return f.text_field("summary")
+
+
+def _tags(f: _Fields) -> tuple[str, ...]:
+    tags: list[str] = []
+    for item in f.items("tags", "tags"):
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise f.fail("tags", "each tag is a word or short phrase, such as "
+                                 "'tags: [politics, europe]'.")
+        tag = clean_line(str(item))
+        if len(tag) > LIMITS["tag"]:
+            raise f.fail("tags", f"a tag is longer than {LIMITS['tag']} characters: shorten it.")
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
+
+
+def _url(f: _Fields, key: str, url: Any, base: str) -> str:
+    """Resolve a URL or a path relative to the story file; only http(s) results pass."""
+    if not isinstance(url, str) or not url.strip():
+        raise f.fail(key, "expected a URL or a path relative to the story file.")
+    if len(url) > LIMITS["url"]:
+        raise f.fail(key, f"the URL is longer than {LIMITS['url']} characters.")
+    try:
+        resolved = urljoin(base, xml_safe(url.strip()).replace(" ", "%20"))
+    except ValueError:
+        resolved = ""
+    if not is_web_url(resolved):
+        raise f.fail(key, "it is not an http(s) URL or a path relative to the story file.")
+    return resolved
+
+
+def _image(f: _Fields, permalink: str) -> Image | None:
+    value = f.data.get("image")
+    if value is None:
+        return None
+    folder = permalink + "../"  # relative to the story *file*: the permalink's parent folder
+    if isinstance(value, dict):
+        if set(value) - {"url", "alt"}:
+            raise f.fail("image", "an image is a URL, or a mapping with url and alt.")
+        alt = value.get("alt", "")
+        if not isinstance(alt, str | int | float) or isinstance(alt, bool):
+            raise f.fail("image", "alt must be text describing the image.")
+        alt = clean_line(str(alt))
+        if len(alt) > 1000:
+            raise f.fail("image", "the alt text is longer than 1000 characters: shorten it.")
+        return Image(_url(f, "image", value.get("url"), folder), alt)
+    return Image(_url(f, "image", value, folder))
+
+
+def _enclosures(f: _Fields, permalink: str) -> tuple[Enclosure, ...]:
+    found = []
+    for item in f.items("enclosures", "enclosures"):
+        if not isinstance(item, dict) or set(item) - {"url", "type", "length"}:
+            raise f.fail("enclosures", "each enclosure is a mapping with url, type and length.")
+        media_type, length = item.get("type"), item.get("length", 0)
+        if not isinstance(media_type, str) or not re.fullmatch(
+                r"[A-Za-z0-9][\w.+-]{0,63}/[A-Za-z0-9][\w.+-]{0,63}", media_type):
+            raise f.fail("enclosures", "type must be a media type such as audio/mpeg.")
+        if isinstance(length, bool) or not isinstance(length, int) or not 0 <= length < 1 << 53:
+            raise f.fail("enclosures", "length must be the size in bytes, a whole number.")
+        url = _url(f, "enclosures", item.get("url"), permalink + "../")
+        if not length:  # RSS 2.0 wants the size: take it from the file when it is ours
+            relative = content_path(f.settings.base_url, url)
+            local = local_file(f.root, relative) if relative is not None else None
+            length = local.stat().st_size if local is not None else 0
+        found.append(Enclosure(url, media_type.lower(), length))
+    return tuple(found)
+
+
+def _link(f: _Fields) -> str | None:
+    value = f.text_field("link", limit=LIMITS["url"])
+    if value is not None and not is_web_url(value):
+        raise f.fail("link", "it must be an absolute http(s) URL.")
+    return value
+
+
+def _aliases(f: _Fields) -> tuple[str, ...]:
+    """Old URLs of this story (from before an import): site paths that answer 301 to its page."""
+    found: list[str] = []
+    for item in f.items("aliases", "aliases"):
+        if not isinstance(item, str) or not item.strip() or len(item) > LIMITS["url"]:
+            raise f.fail("aliases", "each alias is an old URL or path of this story, such as "
+                                    "/2019/05/old-name/.")
+        alias = xml_safe(item.strip())
+        if "://" in alias:
+            if not is_link_url(alias):
+                raise f.fail("aliases", "an alias must be an http(s) URL or a path.")
+            alias = "/" + alias.split("://", 1)[1].partition("/")[2]
+        if not alias.startswith("/") or "\\" in alias or ".." in alias.split("/"):
+            raise f.fail("aliases", "an alias must be a path that starts with '/'.")
+        if alias not in found:
+            found.append(alias)
+    return tuple(found)

@@ -1,0 +1,47 @@
+"""The rules every text field is held to, wherever it comes from (a story, config.yaml, an import).
+
+XML 1.0 cannot carry most control characters, and one stray character in one
+author's name would otherwise break every feed that names the author; a URL a
+reader or a browser follows must be a web address, never ``javascript:``.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+# XML 1.0 section 2.2 allows tab, LF, CR and the characters from U+0020 on, minus
+# surrogates and U+FFFE/U+FFFF; C1 controls (U+0080-U+009F) are allowed but are
+# invisible garbage in every reader, so they go too.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_WEB_SCHEMES = ("http", "https")
+_LINK_SCHEMES = ("http", "https", "mailto")
+
+
+def xml_safe(text: str) -> str:
+    """Remove the characters XML 1.0 cannot carry (control characters, lone surrogates)."""
+    if text.isprintable():  # the common case, checked in C: nothing to remove
+        return text
+    return _XML_FORBIDDEN.sub("", text)
+
+
+def clean_line(text: str) -> str:
+    """Return ``text`` as one XML-safe line with single spaces (titles, names, tags)."""
+    return " ".join(xml_safe(text).split())
+
+
+def is_web_url(url: str) -> bool:
+    """Tell whether ``url`` is an absolute http(s) URL with a host and nothing a page could run."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return (parts.scheme.lower() in _WEB_SCHEMES and bool(parts.hostname)
+            and not any(c in url for c in " <>\"\\`{}|^") and xml_safe(url) == url)
+
+
+def is_link_url(url: str) -> bool:
+    """Tell whether ``url`` may be a link in a page or feed: http(s) or mailto."""
+    if url.lower().startswith("mailto:"):
+        return len(url) > 7 and not any(c in url for c in " <>\"\\`") and xml_safe(url) == url
+    return is_web_url(url)

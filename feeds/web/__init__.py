@@ -1,0 +1,1 @@
+"""How it is served: the WSGI fast path, hot documents, HTTP validators, Flask views."""

@@ -1,0 +1,156 @@
+"""The Flask side of the HTTP edge: ``/healthz``, media files, 404, 503 and error pages.
+
+Documents are answered by ``fastpath`` before Flask; what reaches here is
+everything else. No request, however malformed, gets a 500 from what it asks:
+an unknown path is the 404 page, a path no document can have is a 404 too,
+and a site still starting (or a document that cannot be rendered) is a 503
+with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, request, send_file
+from werkzeug.exceptions import HTTPException
+
+from ..catalog.groups import SITE
+from ..catalog.status import is_alive, read_status
+from ..catalog.store import STATE_FOLDER
+from ..documents.routes import parse
+from ..site.media import ACTIVE_TYPES, MEDIA_TYPES, content_path, local_file, media_suffix
+from .fastpath import RENDER_FAILED, request_path
+from .responses import SECURITY
+from .worker import Worker
+
+log = logging.getLogger(__name__)
+
+ALLOWED = ("GET", "HEAD")
+# Active media (SVG can hold script, PDF can hold JavaScript) may be shown, never run.
+SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+
+
+def worker() -> Worker:
+    found: Worker = current_app.extensions["feeds"]
+    return found
+
+
+def init_app(app: Flask) -> None:
+    """Register the views and error handlers on ``app`` (the worker is in app.extensions)."""
+    app.add_url_rule("/healthz", "healthz", healthz, methods=ALLOWED)
+    app.add_url_rule("/", "other", other, defaults={"path": ""}, methods=ALLOWED)
+    app.add_url_rule("/<path:path>", "other", other, methods=ALLOWED)
+    app.register_error_handler(404, _not_found_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)
+    app.after_request(_secure)
+
+
+def healthz() -> Any:
+    """Report this worker's state, the publisher's, and every problem (path, line, message)."""
+    current = worker()
+    status = read_status(current.root)
+    problems: list[dict[str, str | int | None]] = []
+    warnings: list[dict[str, str | int | None]] = []
+    stories = 0
+    if current.ready:
+        with current.view() as view:
+            for problem in view.problems():
+                entry = {"file": problem.source, "line": problem.line, "message": problem.message}
+                (warnings if problem.warning else problems).append(entry)
+            info = view.exists(SITE.key)
+            stories = info.live if info else 0
+    for entry in (status or {}).get("problems", []):
+        problems.append({"file": str(entry.get("file")), "line": entry.get("line"),
+                         "message": str(entry.get("message"))})
+    if not is_alive(status):
+        problems.append({"file": STATE_FOLDER, "line": None,
+                         "message": "the publisher is not running, so changes are not "
+                                    "published: restart feeds serve."})
+    for path, message in sorted(current.failures.items()):
+        problems.append({"file": path, "line": None, "message": message})
+    state = "starting" if not current.ready else "problems" if problems else "ok"
+    publisher = str((status or {}).get("state", "stopped")) if is_alive(status) else "stopped"
+    response = jsonify(status=state, worker=os.getpid(), version=current.documents.version,
+                       publisher=publisher, stories=stories, problems=problems,
+                       warnings=warnings)
+    response.headers["Cache-Control"] = "no-store"
+    if not current.ready:
+        response.status_code = 503
+        response.headers["Retry-After"] = "1"
+    return response
+
+
+def other(path: str) -> Any:
+    """Answer what the fast path did not: a media file, or why nothing is here."""
+    current = worker()
+    if request.environ.get(RENDER_FAILED):
+        return _unavailable("This document cannot be rendered just now; try again shortly.")
+    if not current.ready:
+        return _unavailable("The site is starting: try again in a moment.")
+    url_path = request_path(request.environ)
+    if url_path is not None:
+        media = _media(current, url_path)
+        if media is not None:
+            return media
+    return _not_found()
+
+
+def _media(current: Worker, url_path: str) -> Response | None:
+    """Serve a media file under content/ that a published story uses (a draft's stays private)."""
+    if not any(t.route == "media" for t in parse(url_path)) or media_suffix(url_path) is None:
+        return None
+    settings = current.settings
+    assert settings is not None
+    relative = content_path(settings.base_url, settings.url(url_path))
+    if relative is None:
+        return None
+    with current.view() as view:
+        if not view.uses_media(relative):
+            return None
+    local = local_file(current.root, relative)
+    if local is None:
+        return None
+    media_type = MEDIA_TYPES[media_suffix(relative) or ""]
+    response = send_file(local, mimetype=media_type, conditional=True, etag=True,
+                         max_age=settings.cache_max_age)
+    response.cache_control.public = True
+    if media_type in ACTIVE_TYPES:
+        response.headers["Content-Security-Policy"] = SANDBOX
+    return response
+
+
+def _unavailable(message: str) -> Response:
+    return Response(message + "\n", 503, content_type="text/plain; charset=utf-8",
+                    headers={"Retry-After": "1", "Cache-Control": "no-store"})
+
+
+def _not_found() -> Response:
+    page = worker().not_found()
+    if page is None:
+        return Response("404 Not Found\n", 404, content_type="text/plain; charset=utf-8")
+    return Response(page.identity.body, 404, content_type="text/html; charset=utf-8")
+
+
+def _not_found_error(error: HTTPException) -> Any:
+    return _not_found()
+
+
+def _http_error(error: HTTPException) -> Any:
+    response = error.get_response()
+    response.data = f"{error.code} {error.name}\n".encode()
+    response.content_type = "text/plain; charset=utf-8"
+    return response
+
+
+def _server_error(error: Exception) -> Any:  # pragma: no cover - a bug, by definition
+    log.exception("error while serving %s", request.path)
+    return _unavailable("Something went wrong here; try again shortly.")
+
+
+def _secure(response: Response) -> Response:
+    for name, value in SECURITY:
+        response.headers.setdefault(name, value)
+    return response
