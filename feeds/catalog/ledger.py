@@ -114,9 +114,12 @@ class Batch:
     groups: dict[str, GroupRow] = field(default_factory=dict)
     refusals: dict[str, str] = field(default_factory=dict)  # source -> why
     spellings: set[tuple[str, str]] = field(default_factory=set)  # (group, id) to check
+    fresh: list[tuple[str, str, str]] = field(default_factory=list)  # (group, source, name)
     keys: set[str] = field(default_factory=set)
     new_members: list[tuple[object, ...]] = field(default_factory=list)
     new_stories: list[tuple[object, ...]] = field(default_factory=list)
+    new_paths: list[tuple[object, ...]] = field(default_factory=list)
+    problems: list[tuple[object, ...]] = field(default_factory=list)  # parse and media
     next_seq: int = 0
 
 
@@ -139,18 +142,71 @@ class Ledger:
             batch = Batch(now, self._next_stamp())
             batch.next_seq = int(meta(db, "next_seq", 1))  # type: ignore[call-overload]
             touched_ids, touched_paths = set(ids), set[str]()
-            sources = self._write_files(batch, list(parsed), touched_ids, touched_paths)
+            sources = self._write_files(batch, parsed, touched_ids, touched_paths)
             decided = self._decide(batch, touched_ids, touched_paths)
             self._reconcile(batch, decided)
             self._flush(batch)
             renamed = self._settle_groups(batch)
-            self._problems(batch, sources | set(batch.files), renamed)
+            self._problems(batch, sources, renamed)
             self._stamp(batch)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         return batch.keys
+
+    def build(self, parsed: Iterable[Parsed], now: float) -> None:
+        """Make a new catalogue's first version from every file of the site, in set operations.
+
+        The same rules as ``apply`` (see the module), for the case where the ledger
+        is empty: the earliest claimant by (date, file) holds an id, then a
+        permalink; stories are numbered in that order, and each takes the next
+        place in its groups in that order. SQLite does in C what the incremental
+        path does story by story. This first part publishes the stories and the
+        site's own feeds and pages; ``complete`` adds the other groups.
+        """
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            batch = Batch(now, self._next_stamp())
+            self._write_files(batch, parsed, set(), set())
+            self._script(_FIRST_BUILD, now)
+            db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", batch.problems)
+            count = db.execute("SELECT count(*) FROM stories").fetchone()[0]
+            set_meta(db, "next_seq", count + 1)
+            set_meta(db, "born", batch.stamp)
+            set_meta(db, "version", 1)
+            set_meta(db, "stamp", batch.stamp)
+            set_meta(db, "complete", 0)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def complete(self, now: float) -> set[str]:
+        """Add what a first build left for later: every section, tag and author group, the
+        paths, media and problems (a second version; workers answer 503 for a group
+        until then, never 404)."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            self._script(_COMPLETE_BUILD, now)
+            db.executemany("INSERT INTO problems VALUES (?, NULL, ?, 'clash', ?, 0)", [
+                (source, _clash(key.partition(":")[0]), key) for key, source, spelled, name
+                in db.execute(_SPELLED_APART) if spelled.casefold() != name.casefold()])
+            batch = Batch(now, self._next_stamp(), keys={"settings"})
+            set_meta(db, "complete", 1)
+            self._stamp(batch)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return batch.keys
+
+    def _script(self, script: str, now: float) -> None:
+        for statement in script.split(";\n"):  # (executescript would commit first)
+            if statement.strip():
+                self.db.execute(statement, {"now": now} if ":now" in statement else {})
 
     def _next_stamp(self) -> int:
         last = int(meta(self.db, "stamp", 0))  # type: ignore[call-overload]
@@ -166,14 +222,37 @@ class Ledger:
                 f"SELECT {_FILE_COLUMNS} FROM files WHERE {column} IN ({marks})", chunk)]
         return found
 
-    def _write_files(self, batch: Batch, parsed: list[Parsed], ids: set[str],
+    def _write_files(self, batch: Batch, parsed: Iterable[Parsed], ids: set[str],
                      paths: set[str]) -> set[str]:
+        """Write the files as their results arrive (the parse pool is still at work)."""
+        sources: set[str] = set()
+        chunk: list[Parsed] = []
+        for item in parsed:
+            chunk.append(item)
+            if len(chunk) >= 512:
+                self._write_chunk(batch, chunk, ids, paths)
+                sources.update(p.source for p in chunk)
+                chunk = []
+        self._write_chunk(batch, chunk, ids, paths)
+        sources.update(p.source for p in chunk)
+        ids.discard("")
+        paths.discard("")
+        return sources
+
+    def _write_chunk(self, batch: Batch, parsed: list[Parsed], ids: set[str],
+                     paths: set[str]) -> None:
         previous = {row.source: row for row in self._load("source", [p.source for p in parsed])}
-        gone, broken, good = [], [], []
+        gone, broken, good, texts = [], [], [], []
         for item in parsed:
             old = previous.get(item.source)
             if old is not None:
                 batch.before[item.source] = (old.digest, old.date)
+            if item.problem:
+                batch.problems.append((item.source, item.line, item.problem, "parse", None, 0))
+            if item.missing:
+                batch.problems.append((item.source, None, "a media file it names is not under "
+                                       "content/: add it there, or fix the path.", "media",
+                                       None, 0))
             if old is not None and old.claims:
                 ids.add(old.id or "")
                 paths.add(old.path or "")
@@ -185,12 +264,15 @@ class Ledger:
             else:
                 ids.add(item.id)
                 paths.add(item.path)
+                batch.files[item.source] = FileRow(
+                    item.source, item.id, item.path, item.date, item.draft, item.digest,
+                    [list(g) for g in item.groups], list(item.media), list(item.aliases))
                 good.append((item.source, *item.signature, item.id, item.path, item.date,
-                             int(item.draft), int(item.own_id), item.story, item.digest,
-                             _dump([list(g) for g in item.groups]), _dump(item.media),
-                             _dump(item.missing), _dump(item.aliases)))
+                             int(item.draft), int(item.own_id), item.digest, *item.encoded))
+                texts.append((item.source, item.story))
         db = self.db
         db.executemany("DELETE FROM files WHERE source = ?", gone)
+        db.executemany("DELETE FROM texts WHERE source = ?", gone)
         db.executemany(
             "INSERT INTO files (source, mtime_ns, size, ino, problem, line, state) "
             "VALUES (?, ?, ?, ?, ?, ?, 'broken') ON CONFLICT (source) DO UPDATE SET "
@@ -198,30 +280,22 @@ class Ledger:
             "problem = excluded.problem, line = excluded.line", broken)
         db.executemany(
             "INSERT OR REPLACE INTO files (source, mtime_ns, size, ino, id, path, date, draft, "
-            "own_id, story, digest, groups, media, missing, aliases) "
+            "own_id, digest, groups, media, missing, aliases, keys) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", good)
-        ids.discard("")
-        paths.discard("")
-        return {item.source for item in parsed}
+        db.executemany("INSERT OR REPLACE INTO texts VALUES (?, ?)", texts)
 
     # 2. Decisions --------------------------------------------------------------------------
 
     def _decide(self, batch: Batch, ids: set[str], paths: set[str]) -> dict[str, FileRow | None]:
         """Return, for every id concerned, the file that should publish it (None: nobody)."""
-        claimants: dict[str, list[FileRow]] = {}
-
-        def take(rows: list[FileRow]) -> None:
-            for row in rows:
-                if row.source not in batch.files:
-                    batch.files[row.source] = row
-                    if row.claims:
-                        claimants.setdefault(row.id or "", []).append(row)
-
-        take(self._load("id", ids))
-        for row in self._load("path", paths):  # the other claimants of a touched path
+        for row in self._others(batch, "path", paths):  # the other claimants of a touched path
             if row.claims:
                 ids.add(row.id or "")
-        take(self._load("id", [i for i in ids if i not in claimants]))
+        self._others(batch, "id", ids)
+        claimants: dict[str, list[FileRow]] = {}
+        for row in batch.files.values():
+            if row.claims and row.id in ids:
+                claimants.setdefault(row.id or "", []).append(row)
         self._load_ledger(batch, ids)
         holders: dict[str, FileRow] = {}
         for story_id in ids:
@@ -253,6 +327,20 @@ class Ledger:
                         "id (feeds new writes one).")
         self._states(batch, decided)
         return decided
+
+    def _others(self, batch: Batch, column: str, values: Iterable[str]) -> list[FileRow]:
+        """Load the files whose ``column`` is one of ``values`` that the batch does not hold
+        yet (on a first build: none, so only indexes are read)."""
+        unknown = []
+        for chunk in _chunks(values):
+            marks = ",".join("?" * len(chunk))
+            unknown += [s for (s,) in self.db.execute(
+                f"SELECT source FROM files WHERE {column} IN ({marks})", chunk)
+                if s not in batch.files]
+        rows = self._load("source", unknown)
+        for row in rows:
+            batch.files[row.source] = row
+        return rows
 
     def _load_ledger(self, batch: Batch, ids: Iterable[str]) -> None:
         wanted = [i for i in ids if i not in batch.ledger]
@@ -324,11 +412,11 @@ class Ledger:
             self._media(batch, story_id, row.media, fresh=True)
             for key, name in row.groups:
                 group = self._group(batch, key, name)
-                batch.new_members.append((key, story_id, group.slots, row.date, name))
+                batch.new_members.append((key, group.slots, story_id, row.date, name))
                 self._touch(batch, key, group.slots)
                 group.slots += 1
                 group.live += 1
-                batch.spellings.add((key, story_id))
+                batch.fresh.append((key, row.source, name))
         else:
             digest, date = batch.before.get(entry.source or "", (entry.digest, entry.date))
             edited = not entry.live or digest != row.digest or entry.source != row.source
@@ -345,9 +433,9 @@ class Ledger:
                 self._join(batch, key, story_id, name, row.date, moved)
             for key in set(entry.groups if entry.live else []) - set(groups):
                 self._leave(batch, key, story_id)
-        self.db.execute("INSERT OR REPLACE INTO paths VALUES (?, ?, 0)", (row.path, story_id))
+        batch.new_paths.append((row.path, story_id, 0))
         for alias in row.aliases:
-            self.db.execute("INSERT OR REPLACE INTO paths VALUES (?, ?, 1)", (alias, story_id))
+            batch.new_paths.append((alias, story_id, 1))
             keys.add(f"path:{alias}")
 
     def _unpublish(self, batch: Batch, entry: LedgerRow) -> None:
@@ -368,7 +456,7 @@ class Ledger:
         member = self.db.execute("SELECT pos, live, name FROM members WHERE grp = ? AND id = ?",
                                  (key, story_id)).fetchone()
         if member is None:
-            batch.new_members.append((key, story_id, group.slots, date, name))
+            batch.new_members.append((key, group.slots, story_id, date, name))
             pos = group.slots
             group.slots += 1
             group.live += 1
@@ -411,8 +499,10 @@ class Ledger:
     def _flush(self, batch: Batch) -> None:
         self.db.executemany("INSERT INTO stories VALUES (?, ?, ?, ?, 1, NULL, ?)",
                             batch.new_stories)
-        self.db.executemany("INSERT INTO members VALUES (?, ?, ?, 1, ?, ?, NULL, NULL, 0)",
-                            batch.new_members)
+        batch.new_members.sort(key=lambda m: (m[0], m[1]))  # in key order: appended, not spread
+        self.db.executemany("INSERT INTO members (grp, pos, id, live, date, name) "
+                            "VALUES (?, ?, ?, 1, ?, ?)", batch.new_members)
+        self.db.executemany("INSERT OR REPLACE INTO paths VALUES (?, ?, ?)", batch.new_paths)
         set_meta(self.db, "next_seq", batch.next_seq)
 
     def _settle_groups(self, batch: Batch) -> set[str]:
@@ -438,23 +528,18 @@ class Ledger:
 
     # 4. Problems ---------------------------------------------------------------------------
 
-    def _problems(self, batch: Batch, sources: set[str], renamed: set[str]) -> None:
+    def _problems(self, batch: Batch, parsed: set[str], renamed: set[str]) -> None:
+        """Replace the parse and media problems of the files read, and the claim problems of
+        every file decided on."""
         db = self.db
-        rows: list[tuple[object, ...]] = []
-        for chunk in _chunks(sorted(sources)):
-            marks = ",".join("?" * len(chunk))
-            db.execute(f"DELETE FROM problems WHERE kind != 'clash' AND source IN ({marks})",
-                       chunk)
-            for source, problem, line, missing in db.execute(
-                    f"SELECT source, problem, line, missing FROM files WHERE source IN ({marks})",
-                    chunk):
-                if problem:
-                    rows.append((source, line, problem, "parse", None, 0))
-                if json.loads(missing or "[]"):
-                    rows.append((source, None, "a media file it names is not under content/: "
-                                 "add it there, or fix the path.", "media", None, 0))
-        rows += [(source, None, message, "claim", None, 0)
-                 for source, message in batch.refusals.items()]
+        for kinds, sources in (("'parse', 'media', 'claim'", parsed),
+                               ("'claim'", set(batch.files) - parsed)):
+            for chunk in _chunks(sorted(sources)):
+                marks = ",".join("?" * len(chunk))
+                db.execute(f"DELETE FROM problems WHERE kind IN ({kinds}) "
+                           f"AND source IN ({marks})", chunk)
+        rows = batch.problems + [(source, None, message, "claim", None, 0)
+                                 for source, message in batch.refusals.items()]
         db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", rows)
         self._clashes(batch, renamed)
 
@@ -463,12 +548,24 @@ class Ledger:
         the two spellings share one page and feed. Checked only for members that changed,
         and for every member of a group whose name changed, so a change costs the same in a
         group of ten stories or of ten thousand."""
+        names: dict[str, str] = {}
+
+        def name_of(key: str) -> str:
+            if key not in names:
+                found = self.db.execute("SELECT name FROM groups WHERE grp = ?", (key,)).fetchone()
+                names[key] = found[0] if found else ""
+            return names[key]
+
+        kinds = {key: key.partition(":")[0] for key, _, _ in batch.fresh}
+        rows = [(source, None, _clash(kinds[key]), "clash", key, 0)
+                for key, source, spelled in batch.fresh  # no problem to replace: a new story
+                if key != SITE.key and key not in renamed
+                and spelled.casefold() != name_of(key).casefold()]
         pairs = {p for p in batch.spellings if p[0] != SITE.key and p[0] not in renamed}
         for key in renamed:
             self.db.execute("DELETE FROM problems WHERE kind = 'clash' AND grp = ?", (key,))
             pairs |= {(key, i) for (i,) in self.db.execute(
                 "SELECT id FROM members WHERE grp = ? AND live = 1", (key,))}
-        rows = []
         for key, story_id in sorted(pairs):
             found = self.db.execute(
                 "SELECT s.source, m.live, m.name, g.name FROM members m "
@@ -480,10 +577,7 @@ class Ledger:
             self.db.execute("DELETE FROM problems WHERE kind = 'clash' AND grp = ? AND source = ?",
                             (key, source))
             if live and source and spelled.casefold() != name.casefold():
-                kind = key.partition(":")[0]
-                rows.append((source, None, f"it spells a {kind} unlike the other stories "
-                             f"in it, and the two names share one page and feed: spell them "
-                             "alike, or rename one.", "clash", key, 0))
+                rows.append((source, None, _clash(key.partition(":")[0]), "clash", key, 0))
         self.db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     # 5. Stamps -----------------------------------------------------------------------------
@@ -535,6 +629,76 @@ class Ledger:
             db.execute("ROLLBACK")
             raise
         return batch.keys
+
+
+_FIRST_BUILD = """
+CREATE TEMP TABLE holders AS SELECT source, id, path, date FROM (
+    SELECT source, id, path, date,
+           row_number() OVER (PARTITION BY id ORDER BY date, source) AS r
+    FROM files WHERE digest IS NOT NULL AND draft = 0) WHERE r = 1;
+CREATE TEMP TABLE winners AS SELECT source, id, path, date FROM (
+    SELECT source, id, path, date,
+           row_number() OVER (PARTITION BY path ORDER BY date, source) AS r
+    FROM holders) WHERE r = 1;
+CREATE INDEX temp.winners_source ON winners(source);
+UPDATE files SET state = CASE
+    WHEN digest IS NULL THEN 'broken'
+    WHEN draft THEN 'draft'
+    WHEN source IN (SELECT source FROM winners) THEN
+        CASE WHEN date > :now THEN 'scheduled' ELSE 'live' END
+    ELSE 'refused' END;
+INSERT INTO problems SELECT f.source, NULL, 'its id is already used by ' || h.source ||
+    ': give this story its own id (feeds new writes one).', 'claim', NULL, 0
+    FROM files f JOIN holders h ON h.id = f.id
+    WHERE f.digest IS NOT NULL AND f.draft = 0 AND f.source != h.source;
+INSERT INTO problems SELECT h.source, NULL, w.source || ' already publishes /' || h.path ||
+    '/: rename one of the two files.', 'claim', NULL, 0
+    FROM holders h JOIN winners w ON w.path = h.path WHERE h.source != w.source;
+INSERT INTO stories (id, seq, source, path, live, removed_at, groups)
+    SELECT w.id, row_number() OVER (ORDER BY w.date, w.source), w.source, w.path, 1, NULL,
+           f.keys
+    FROM winners w JOIN files f ON f.source = w.source WHERE w.date <= :now;
+INSERT INTO members (grp, pos, id, live, date, name)
+    SELECT 'site:', s.seq - 1, s.id, 1, f.date, '' FROM stories s JOIN files f
+    ON f.source = s.source ORDER BY s.seq;
+INSERT INTO groups (grp, kind, slug, name, live, slots)
+    SELECT 'site:', 'site', '', '', count(*), count(*) FROM stories HAVING count(*) > 0;
+DROP TABLE temp.holders;
+DROP TABLE temp.winners;
+"""
+_COMPLETE_BUILD = """
+INSERT INTO members (grp, pos, id, live, date, name)
+    SELECT grp, row_number() OVER (PARTITION BY grp ORDER BY seq) - 1, id, 1, date, name
+    FROM (SELECT j.value ->> 0 AS grp, j.value ->> 1 AS name, s.id AS id, s.seq AS seq,
+                 f.date AS date
+          FROM stories s JOIN files f ON f.source = s.source, json_each(f.groups) AS j
+          WHERE j.value ->> 0 != 'site:')
+    ORDER BY 1, 2;
+INSERT INTO groups (grp, kind, slug, name, live, slots)
+    SELECT m.grp, substr(m.grp, 1, instr(m.grp, ':') - 1), substr(m.grp, instr(m.grp, ':') + 1),
+           (SELECT first.name FROM members AS first WHERE first.grp = m.grp AND first.pos = 0),
+           count(*), count(*)
+    FROM members m WHERE m.grp != 'site:' GROUP BY m.grp;
+INSERT OR REPLACE INTO paths (path, id, alias) SELECT path, id, alias FROM (
+    SELECT s.path AS path, s.id AS id, 0 AS alias, s.seq AS seq, -1 AS k FROM stories s
+    UNION ALL
+    SELECT j.value, s.id, 1, s.seq, j.key
+    FROM stories s JOIN files f ON f.source = s.source, json_each(f.aliases) AS j)
+    ORDER BY seq, k;
+INSERT OR IGNORE INTO media (file, id) SELECT j.value, s.id
+    FROM stories s JOIN files f ON f.source = s.source, json_each(f.media) AS j
+"""
+# Members spelled unlike their group, for the clash check (casefold is Python's, not SQL's).
+_SPELLED_APART = """
+SELECT m.grp, s.source, m.name, g.name FROM members m
+JOIN groups g ON g.grp = m.grp JOIN stories s ON s.id = m.id
+WHERE m.grp != 'site:' AND m.name != g.name
+"""
+
+
+def _clash(kind: str) -> str:
+    return (f"it spells a {kind} unlike the other stories in it, and the two names share one "
+            "page and feed: spell them alike, or rename one.")
 
 
 def _dump(value: object) -> str:

@@ -11,15 +11,19 @@ is what makes a first start of a whole archive fast.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import mmap
 import os
 import socket
+import struct
 import subprocess
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -35,7 +39,10 @@ log = logging.getLogger(__name__)
 
 FILE_DEADLINE = 10.0  # seconds one file may take to parse
 MEMORY_LIMIT = 2 << 30  # bytes of address space a parsing child may use
-CHUNK = 64  # files handed to a child at once
+CHUNK = 256  # files handed to a child at once
+RESULTS_PER_MESSAGE = 64
+FLUSH_AFTER = 0.02  # seconds a finished result may wait for others to go with it
+_PROGRESS = struct.Struct("<q")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +63,14 @@ class Parsed:
     media: tuple[str, ...] = ()  # files under content/ the story uses
     missing: tuple[str, ...] = ()  # ... of which these are not there
     aliases: tuple[str, ...] = ()
+    encoded: tuple[str, str, str, str, str] = ("[]", "[]", "[]", "[]", "[]")  # the above as
+    # JSON, and the group keys alone (what the ledger keeps per story)
     problem: str | None = None
     line: int | None = None
     transient: bool = False  # the parser failed, not the file: read it again at the next scan
+
+
+_FIELDS = tuple(f.name for f in fields(Parsed))
 
 
 def parse_one(root: Path, source: str, settings: Settings) -> Parsed:
@@ -89,21 +101,33 @@ def _describe(root: Path, settings: Settings, story: Story, stamp: Signature) ->
         if url.startswith(base) and (relative is None or local_file(root, relative) is None):
             missing.append(url)
     text = story.to_json()
+    groups = tuple((g.key, g.name) for g in groups_of(story))
+    media = tuple(sorted(used))
     return Parsed(
         story.source, stamp, text, hashlib.blake2b(text.encode(), digest_size=16).hexdigest(),
         story.id, story.path, story.date.timestamp(), story.draft, story.has_own_id,
-        tuple((g.key, g.name) for g in groups_of(story)), tuple(sorted(used)),
-        tuple(sorted(missing)), story.aliases,
+        groups, media, tuple(sorted(missing)), story.aliases,
+        (_dump([list(g) for g in groups]), _dump(media), _dump(sorted(missing)),
+         _dump(story.aliases), _dump([g for g, _ in groups])),
     )
 
 
+def _dump(value: object) -> str:
+    if not value:
+        return "[]"  # most lists are empty: no need to ask the encoder
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def child_main() -> None:
-    """Run as a parse child: ``python -c 'from feeds.catalog.parsing import child_main; ...' FD``.
+    """Run as a parse child: ``python -c 'from feeds.catalog.parsing import child_main; ...'``.
 
     A fresh interpreter (not a fork of the publisher, which has threads, nor
     multiprocessing's spawn, which would run the parent's ``__main__`` again).
+    Its arguments are the socket to the parent and the progress file.
     """
     conn = Connection(int(sys.argv[1]))
+    with open(sys.argv[2], "r+b") as handle:
+        progress = mmap.mmap(handle.fileno(), _PROGRESS.size)
     root, settings, memory = conn.recv()
     try:
         import resource
@@ -111,11 +135,18 @@ def child_main() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     except (ImportError, ValueError, OSError):
         pass
-    _child(conn, root, settings)
+    _child(conn, progress, root, settings)
 
 
-def _child(conn: Connection, root: Path, settings: Settings) -> None:
-    """Parse what the parent sends, one answer per file, until told to stop."""
+def _child(conn: Connection, progress: mmap.mmap, root: Path, settings: Settings) -> None:
+    """Parse what the parent sends, until told to stop.
+
+    Before each file the child writes how many files it has started into the shared
+    progress block (a memory write, no system call); results go back in batches.
+    The parent reads the block only when the child overruns or dies, to know which
+    file did it.
+    """
+    started = 0
     while True:
         try:
             sources = conn.recv()
@@ -123,43 +154,79 @@ def _child(conn: Connection, root: Path, settings: Settings) -> None:
             return
         if sources is None:
             return
+        batch: list[tuple[object, ...]] = []
+        sent = time.monotonic()
         for source in sources:
-            try:
-                result = parse_one(root, source, settings)
-            except MemoryError:
-                result = Parsed(source, signature(os.path.join(root, source)),
-                                problem="reading this file took more memory than a story may: "
-                                        "simplify it (YAML aliases, deep nesting?).")
-            except RecursionError:
-                result = Parsed(source, signature(os.path.join(root, source)),
-                                problem="this file is nested too deeply to read: simplify it.")
-            except Exception as exc:  # noqa: BLE001 - one file must never stop the others
-                log.exception("unexpected error reading %s", source)
-                result = Parsed(source, signature(os.path.join(root, source)),
-                                problem=f"this file could not be read ({type(exc).__name__}); "
-                                        "please report it, with the file, as a bug in feeds.")
-            conn.send(result)
+            started += 1
+            _PROGRESS.pack_into(progress, 0, started)
+            batch.append(_wire(_parse_guarded(root, source, settings)))
+            if len(batch) >= RESULTS_PER_MESSAGE or time.monotonic() - sent > FLUSH_AFTER:
+                conn.send(batch)
+                batch, sent = [], time.monotonic()
+        if batch:
+            conn.send(batch)
+
+
+def _parse_guarded(root: Path, source: str, settings: Settings) -> Parsed:
+    try:
+        return parse_one(root, source, settings)
+    except MemoryError:
+        return Parsed(source, signature(os.path.join(root, source)),
+                      problem="reading this file took more memory than a story may: "
+                              "simplify it (YAML aliases, deep nesting?).")
+    except RecursionError:
+        return Parsed(source, signature(os.path.join(root, source)),
+                      problem="this file is nested too deeply to read: simplify it.")
+    except Exception as exc:  # noqa: BLE001 - one file must never stop the others
+        log.exception("unexpected error reading %s", source)
+        return Parsed(source, signature(os.path.join(root, source)),
+                      problem=f"this file could not be read ({type(exc).__name__}); "
+                              "please report it, with the file, as a bug in feeds.")
+
+
+def _wire(parsed: Parsed) -> tuple[object, ...]:
+    """A result as a plain tuple: several times cheaper to send than the dataclass."""
+    return tuple(getattr(parsed, name) for name in _FIELDS)
 
 
 class _Worker:
-    """One child process and the files it has been handed and not yet answered."""
+    """One child process, the files it has been handed and not answered, and its progress."""
 
     def __init__(self, root: Path, settings: Settings, memory: int):
+        folder = "/dev/shm" if os.path.isdir("/dev/shm") else None
+        self._progress_file = tempfile.NamedTemporaryFile(prefix="feeds-parse-", dir=folder)
+        self._progress_file.write(bytes(_PROGRESS.size))
+        self._progress_file.flush()
+        self.progress = mmap.mmap(self._progress_file.fileno(), _PROGRESS.size)
         mine, theirs = socket.socketpair()
         self.process = subprocess.Popen(
             [sys.executable, "-c", "from feeds.catalog.parsing import child_main; child_main()",
-             str(theirs.fileno())],
+             str(theirs.fileno()), self._progress_file.name],
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, close_fds=True)
         theirs.close()
         self.conn = Connection(mine.detach())
         self.conn.send((root, settings, memory))
         self.pending: deque[str] = deque()
-        self.deadline = 0.0
+        self.answered = 0  # results received since the child started
+        self.seen = 0  # its progress count at the last look
+        self.moved = time.monotonic()  # when that count last moved
 
-    def give(self, sources: list[str], deadline: float) -> None:
+    @property
+    def started(self) -> int:
+        return int(_PROGRESS.unpack_from(self.progress, 0)[0])
+
+    def give(self, sources: list[str]) -> None:
         self.pending.extend(sources)
-        self.deadline = time.monotonic() + deadline
+        self.moved = time.monotonic()
         self.conn.send(sources)
+
+    def stuck_on(self) -> tuple[str | None, list[str]]:
+        """Return the file the child is on (None: between files) and the others it holds."""
+        current = self.started - self.answered - 1
+        held = list(self.pending)
+        if 0 <= current < len(held):
+            return held[current], held[:current] + held[current + 1:]
+        return None, held
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -175,6 +242,8 @@ class _Worker:
             self.process.kill()
             self.process.wait(timeout=5)
         self.conn.close()
+        self.progress.close()
+        self._progress_file.close()
 
 
 class ParsePool:
@@ -206,44 +275,49 @@ class ParsePool:
         while queue or busy:
             while queue and idle:
                 worker = idle.pop()
-                batch = [queue.popleft() for _ in range(min(chunk, len(queue)))]
-                worker.give(batch, self.deadline)
+                worker.give([queue.popleft() for _ in range(min(chunk, len(queue)))])
                 busy[worker.conn] = worker
-            timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
-            for conn in wait(list(busy), timeout=timeout):
+            for conn in wait(list(busy), timeout=min(0.25, self.deadline / 4)):
                 worker = busy[conn]  # type: ignore[index]
                 try:
-                    result = worker.conn.recv()
+                    results = worker.conn.recv()
                 except (EOFError, OSError):
                     yield from self._replace(worker, busy, idle, queue, "stopped")
                     continue
-                worker.pending.popleft()
-                worker.deadline = time.monotonic() + self.deadline
+                for values in results:
+                    worker.pending.popleft()
+                    worker.answered += 1
+                    yield Parsed(*values)
                 if not worker.pending:
                     del busy[worker.conn]
                     idle.append(worker)
-                yield result
             now = time.monotonic()
-            for worker in [w for w in busy.values() if w.deadline <= now]:
-                yield from self._replace(worker, busy, idle, queue, "overran")
+            for worker in list(busy.values()):
+                started = worker.started
+                if started != worker.seen:
+                    worker.seen, worker.moved = started, now
+                elif now - worker.moved > self.deadline:
+                    yield from self._replace(worker, busy, idle, queue, "overran")
 
     def _replace(self, worker: _Worker, busy: dict[Connection, _Worker], idle: list[_Worker],
                  queue: deque[str], why: str) -> Iterator[Parsed]:
         """Drop a child that died or overran: its current file is a problem, the rest go back."""
         del busy[worker.conn]
+        culprit, others = worker.stuck_on()
         worker.stop(kill=True)
         self._workers.remove(worker)
-        source = worker.pending.popleft()
-        queue.extendleft(reversed(worker.pending))
+        queue.extendleft(reversed(others))
         fresh = self._worker()
         self._workers.append(fresh)
         idle.append(fresh)
-        log.error("%s: the parser %s on this file; it is left out", source, why)
+        if culprit is None:
+            return
+        log.error("%s: the parser %s on this file; it is left out", culprit, why)
         message = (f"reading this file took longer than {self.deadline:g} s, so it is left out: "
                    "simplify it." if why == "overran" else
                    "reading this file stopped the parser (it ran out of memory or crashed), so "
                    "it is left out: simplify it.")
-        yield Parsed(source, signature(os.path.join(self.root, source)), problem=message,
+        yield Parsed(culprit, signature(os.path.join(self.root, culprit)), problem=message,
                      transient=True)
 
     def close(self) -> None:

@@ -42,11 +42,14 @@ from .parsing import FILE_DEADLINE, ParsePool
 from .status import StatusBoard
 from .store import (
     CATALOG_FILE,
+    PUBLISHER_INDEXES,
     SCHEMA_VERSION,
     STATE_FOLDER,
     Problem,
+    connect_builder,
     connect_writer,
     file_identity,
+    finish_build,
     meta,
     set_meta,
 )
@@ -77,8 +80,9 @@ class Publisher:
     def __init__(self, root: Path, processes: int | None = None, settle: float = SETTLE,
                  write_ids: bool | None = None, on_commit: Iterable[OnCommit] = (),
                  status: bool = True, parse_deadline: float | None = None,
-                 state: Path | None = None):
+                 state: Path | None = None, clock: Callable[[], float] = time.time):
         self.root = root
+        self.clock = clock  # what "now" is for publishing: scheduled stories, removals
         self.state = state or root / STATE_FOLDER
         self.settle = settle
         self.processes = processes
@@ -142,20 +146,39 @@ class Publisher:
         self._lock_file = fd
 
     def _open(self) -> None:
+        """Open the catalogue, or start building a new one beside where it will be."""
         path = self.catalog
-        self.db = connect_writer(path)
-        self._identity = file_identity(path)
-        if meta(self.db, "schema") not in (None, SCHEMA_VERSION):
-            log.warning("the catalogue in %s is from another version of feeds: rebuilding it",
-                        STATE_FOLDER)
-            self.db.close()
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        self._building = not path.exists()
+        if not self._building:
             self.db = connect_writer(path)
-            self._identity = file_identity(path)
-        set_meta(self.db, "schema", SCHEMA_VERSION)
+            if meta(self.db, "schema") != SCHEMA_VERSION:
+                log.warning("the catalogue in %s is from another version of feeds: "
+                            "rebuilding it", STATE_FOLDER)
+                self.db.close()
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+                self._building = True
+        if self._building:
+            self.db = connect_builder(f"{path}.new")
+            set_meta(self.db, "schema", SCHEMA_VERSION)
+        self._identity = file_identity(path)
         self.ledger = Ledger(self.db, self.settings)
         self.ids = IdWriter(self.root, self.state, SafeLoader)
+
+    def _finish_build(self) -> None:
+        """Put a first build in place (workers start serving it), then make the publisher's own
+        indexes, which it needs only for changes."""
+        finish_build(self.db)
+        self.db.close()
+        path = self.catalog
+        os.replace(f"{path}.new", path)
+        self._building = False
+        self.db = connect_writer(path, indexes=False)
+        self._identity = file_identity(path)
+        self.ledger = Ledger(self.db, self.settings)
+        self._report("completing")
+        self.ledger.complete(self.clock())  # announces nothing: the first build is no change
+        self.db.executescript(PUBLISHER_INDEXES)
 
     def _pool(self) -> ParsePool:
         return ParsePool(self.root, self.settings, self.processes,
@@ -173,6 +196,8 @@ class Publisher:
         keys |= self._scan()
         keys |= self._tick()
         self._id_warnings()
+        if self._building:
+            self._finish_build()
         return keys
 
     def _scan(self) -> set[str]:
@@ -181,7 +206,8 @@ class Publisher:
         known = {source: (mtime, size, ino) for source, mtime, size, ino in self.db.execute(
             "SELECT source, mtime_ns, size, ino FROM files")}
         found = set(walked.sources)
-        changed = [s for s in walked.sources if signature(str(self.root / s)) != known.get(s)]
+        changed = [s for s in walked.sources
+                   if s not in known or signature(str(self.root / s)) != known[s]]
         changed += [s for s in known if s not in found]
         # A story missing a media file is read again: the file may have arrived.
         changed += [s for (s,) in self.db.execute(
@@ -192,11 +218,13 @@ class Publisher:
     def _publish(self, sources: Iterable[str], ids: Iterable[str] = ()) -> set[str]:
         """Parse ``sources`` in the pool and apply them with ``ids`` as one transaction."""
         sources = sorted(set(sources))
-        parsed = list(self.pool.parse(sources)) if sources else []
         ids = list(ids)
-        if not parsed and not ids and meta(self.db, "version", 0):
+        if not meta(self.db, "version", 0):  # a new catalogue: its first version, whole
+            self.ledger.build(self.pool.parse(sources), self.clock())
             return set()
-        keys = self.ledger.apply(parsed, time.time(), ids)
+        if not sources and not ids:
+            return set()
+        keys = self.ledger.apply(self.pool.parse(sources), self.clock(), ids)
         if keys:
             self._committed(keys)
         return keys
@@ -213,7 +241,7 @@ class Publisher:
 
     def _tick(self) -> set[str]:
         """Publish scheduled stories that came due, and expire old tombstones."""
-        now = time.time()
+        now = self.clock()
         keys: set[str] = set()
         due = self.ledger.due(now)
         if due:
@@ -431,7 +459,7 @@ class Publisher:
             timeout = min(timeout, self.settle / 2)
         due = self.ledger.next_due()
         if due is not None:
-            timeout = min(timeout, max(0.0, due - time.time()))
+            timeout = min(timeout, max(0.0, due - self.clock()))
         return max(timeout, 0.005)
 
     def _settled(self, source: str, now: float) -> bool:

@@ -35,34 +35,30 @@ CATALOG_FILE = "catalog.sqlite3"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT = 10.0  # seconds a connection waits for the writer's lock
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 -- Every story file seen: its version, its last good parse (NULL if never good) and the
 -- claims that parse makes, and why the file as it stands cannot be used (NULL if it can).
 CREATE TABLE IF NOT EXISTS files (
     source TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, ino INTEGER,
-    id TEXT, path TEXT, date REAL, draft INTEGER, own_id INTEGER, story TEXT, digest TEXT,
-    groups TEXT, media TEXT, missing TEXT, aliases TEXT, problem TEXT, line INTEGER, state TEXT);
-CREATE INDEX IF NOT EXISTS files_id ON files(id);
-CREATE INDEX IF NOT EXISTS files_path ON files(path);
-CREATE INDEX IF NOT EXISTS files_state ON files(state, date);
+    id TEXT, path TEXT, date REAL, draft INTEGER, own_id INTEGER, digest TEXT,
+    groups TEXT, media TEXT, missing TEXT, aliases TEXT, keys TEXT, problem TEXT, line INTEGER,
+    state TEXT);
+-- The last good parse of each file, as JSON (kept apart: files' rows change often, this
+-- rarely, and it is large).
+CREATE TABLE IF NOT EXISTS texts (source TEXT PRIMARY KEY, story TEXT NOT NULL);
 -- The ledger: every story ever published, by id. seq is the order of first publication.
 CREATE TABLE IF NOT EXISTS stories (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, source TEXT, path TEXT, live INTEGER NOT NULL,
     removed_at INTEGER, groups TEXT NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS stories_path ON stories(path, live);
-CREATE INDEX IF NOT EXISTS stories_source ON stories(source);
 CREATE TABLE IF NOT EXISTS groups (
     grp TEXT PRIMARY KEY, kind TEXT NOT NULL, slug TEXT NOT NULL, name TEXT NOT NULL,
     live INTEGER NOT NULL, slots INTEGER NOT NULL) WITHOUT ROWID;
 -- A group's members in the order they joined (pos); a member that left keeps its place.
 CREATE TABLE IF NOT EXISTS members (
-    grp TEXT NOT NULL, id TEXT NOT NULL, pos INTEGER NOT NULL, live INTEGER NOT NULL,
+    grp TEXT NOT NULL, pos INTEGER NOT NULL, id TEXT NOT NULL, live INTEGER NOT NULL,
     date REAL NOT NULL, name TEXT NOT NULL, removed_at INTEGER, removed_pos INTEGER,
-    expired INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (grp, id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS members_pos ON members(grp, pos);
-CREATE INDEX IF NOT EXISTS members_live ON members(grp, live, pos);
-CREATE INDEX IF NOT EXISTS members_date ON members(grp, live, date, pos);
+    expired INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (grp, pos)) WITHOUT ROWID;
 -- Every permalink and alias ever published, and the story it was.
 CREATE TABLE IF NOT EXISTS paths (path TEXT PRIMARY KEY, id TEXT NOT NULL, alias INTEGER)
     WITHOUT ROWID;
@@ -72,12 +68,29 @@ CREATE TABLE IF NOT EXISTS media (file TEXT NOT NULL, id TEXT NOT NULL, PRIMARY 
 CREATE TABLE IF NOT EXISTS problems (
     source TEXT NOT NULL, line INTEGER, message TEXT NOT NULL, kind TEXT NOT NULL,
     grp TEXT, warning INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS problems_source ON problems(source);
-CREATE INDEX IF NOT EXISTS problems_grp ON problems(grp);
 CREATE TABLE IF NOT EXISTS keys (key TEXT PRIMARY KEY, version INTEGER NOT NULL,
     stamp INTEGER NOT NULL) WITHOUT ROWID;
+"""
+# Made after the first build's data is in (sorting once beats a million random inserts).
+# What serving workers query is made before a first build goes live, the rest after.
+SERVING_INDEXES = """
+CREATE INDEX IF NOT EXISTS stories_path ON stories(path, live);
+CREATE INDEX IF NOT EXISTS members_date ON members(grp, live, date, pos);
 CREATE INDEX IF NOT EXISTS keys_version ON keys(version);
 """
+PUBLISHER_INDEXES = """
+CREATE INDEX IF NOT EXISTS files_id ON files(id);
+CREATE INDEX IF NOT EXISTS files_path ON files(path);
+CREATE INDEX IF NOT EXISTS files_waiting ON files(date) WHERE state = 'scheduled';
+CREATE INDEX IF NOT EXISTS files_no_id ON files(source) WHERE state = 'live' AND own_id = 0;
+CREATE INDEX IF NOT EXISTS stories_source ON stories(source);
+CREATE UNIQUE INDEX IF NOT EXISTS members_id ON members(grp, id);
+CREATE INDEX IF NOT EXISTS members_removed ON members(removed_at) WHERE live = 0 AND expired = 0;
+CREATE INDEX IF NOT EXISTS media_story ON media(id);
+CREATE INDEX IF NOT EXISTS problems_source ON problems(source);
+CREATE INDEX IF NOT EXISTS problems_grp ON problems(grp);
+"""
+INDEXES = SERVING_INDEXES + PUBLISHER_INDEXES
 
 
 def catalog_path(root: Path) -> Path:
@@ -85,7 +98,7 @@ def catalog_path(root: Path) -> Path:
     return root / STATE_FOLDER / CATALOG_FILE
 
 
-def connect_writer(path: Path | str) -> sqlite3.Connection:
+def connect_writer(path: Path | str, indexes: bool = True) -> sqlite3.Connection:
     """Open (creating if needed) the catalogue for the one writer."""
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
                          timeout=BUSY_TIMEOUT)
@@ -93,8 +106,33 @@ def connect_writer(path: Path | str) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
     db.execute("PRAGMA temp_store=MEMORY")
     db.execute("PRAGMA cache_size=-32000")
-    db.executescript(SCHEMA)
+    db.executescript(TABLES + (INDEXES if indexes else SERVING_INDEXES))
     return db
+
+
+def connect_builder(path: Path | str) -> sqlite3.Connection:
+    """Open a new catalogue file for its first build: no journal, no indexes yet.
+
+    Nobody reads it until ``finish_build`` has made the indexes, turned on WAL and
+    the file has been moved into place; a crash leaves only a file to delete.
+    """
+    Path(path).unlink(missing_ok=True)
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                         timeout=BUSY_TIMEOUT)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute("PRAGMA temp_store=MEMORY")
+    db.execute("PRAGMA cache_size=-262144")
+    db.executescript(TABLES)
+    return db
+
+
+def finish_build(db: sqlite3.Connection) -> None:
+    """Make what workers need of a first build and switch it to WAL, ready to go in place."""
+    db.executescript(SERVING_INDEXES)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA cache_size=-32000")
 
 
 def connect_reader(path: Path | str) -> sqlite3.Connection:
@@ -235,16 +273,16 @@ class View:
         """Return a group's newest live stories in publication order, newest first."""
         self.deps.add(f"group:{key}")
         return self._stories(
-            "SELECT f.story, s.id FROM members m JOIN stories s ON s.id = m.id "
-            "JOIN files f ON f.source = s.source WHERE m.grp = ? AND m.live = 1 "
-            "ORDER BY m.pos DESC LIMIT ?", (key, limit))
+            "SELECT t.story, s.id FROM members m JOIN stories s ON s.id = m.id "
+            "JOIN texts t ON t.source = s.source WHERE m.grp = ? AND m.live = 1 "
+            "ORDER BY m.grp DESC, m.pos DESC LIMIT ?", (key, limit))
 
     def by_date(self, key: str, limit: int, offset: int = 0) -> list[Story]:
         """Return a group's live stories by date, newest first (listing pages)."""
         self.deps.add(f"group:{key}")
         return self._stories(
-            "SELECT f.story, s.id FROM members m JOIN stories s ON s.id = m.id "
-            "JOIN files f ON f.source = s.source WHERE m.grp = ? AND m.live = 1 "
+            "SELECT t.story, s.id FROM members m JOIN stories s ON s.id = m.id "
+            "JOIN texts t ON t.source = s.source WHERE m.grp = ? AND m.live = 1 "
             "ORDER BY m.date DESC, m.pos DESC LIMIT ? OFFSET ?", (key, limit, offset))
 
     def members(self, key: str, first: int, end: int, dep: str) -> list[Member]:
@@ -255,9 +293,9 @@ class View:
         """
         self.deps.add(dep)
         rows = self.db.execute(
-            "SELECT m.pos, m.id, m.live, m.removed_at, f.story FROM members m "
+            "SELECT m.pos, m.id, m.live, m.removed_at, t.story FROM members m "
             "LEFT JOIN stories s ON s.id = m.id AND m.live = 1 "
-            "LEFT JOIN files f ON f.source = s.source "
+            "LEFT JOIN texts t ON t.source = s.source "
             "WHERE m.grp = ? AND m.pos >= ? AND m.pos < ? ORDER BY m.pos DESC",
             (key, first, end)).fetchall()
         found = []
@@ -286,7 +324,7 @@ class View:
         """Return the live story whose permalink is ``path``, what became of it, or None."""
         self.deps.add(f"path:{path}")
         row = self.db.execute(
-            "SELECT f.story, s.id FROM stories s JOIN files f ON f.source = s.source "
+            "SELECT t.story, s.id FROM stories s JOIN texts t ON t.source = s.source "
             "WHERE s.path = ? AND s.live = 1", (path,)).fetchone()
         if row is not None:
             self.deps.add(f"story:{row[1]}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import json
 import logging
 import queue
 import threading
@@ -155,6 +156,7 @@ class FeedChanges:
             if kind in ("group", "name"):
                 found.add(rest)
             elif kind == "story":
-                found.update(g for (g,) in view.db.execute(
-                    "SELECT grp FROM members WHERE id = ?", (rest,)))
+                for (groups,) in view.db.execute("SELECT groups FROM stories WHERE id = ?",
+                                                 (rest,)):
+                    found.update(json.loads(groups))
         return found

@@ -113,6 +113,39 @@ def walk(root: Path, folder: str = CONTENT) -> Walked:
     return Walked(sources, problems)
 
 
+_REAL_FOLDERS: dict[tuple[str, int], str] = {}
+
+
+def _inside(root: str, path: str) -> bool:
+    """Tell whether ``path`` (a symlink: its target) lies inside ``root``.
+
+    Resolving a path costs a system call per part of it, for every story; a
+    folder's real path is kept, checked against the folder's inode on each use.
+    """
+    real_root = _real_folder(root)
+    try:
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            return os.path.realpath(path).startswith(real_root + os.sep)
+    except OSError:
+        return True  # gone or unreadable: opening it will say so
+    folder = _real_folder(os.path.dirname(path))
+    return folder == real_root or folder.startswith(real_root + os.sep)
+
+
+def _real_folder(folder: str) -> str:
+    try:
+        identity = os.lstat(folder).st_ino
+    except OSError:
+        return os.path.realpath(folder)
+    key = (folder, identity)
+    found = _REAL_FOLDERS.get(key)
+    if found is None:
+        if len(_REAL_FOLDERS) > 4096:
+            _REAL_FOLDERS.clear()
+        found = _REAL_FOLDERS[key] = os.path.realpath(folder)
+    return found
+
+
 def _is_folder(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_dir(follow_symlinks=False)
@@ -139,8 +172,7 @@ def read_file(root: Path, source: str) -> FileData:
     instead of hanging the reader; a symlink must lead to a file inside the site.
     """
     path = os.path.join(root, source)
-    real = os.path.realpath(path)
-    if not real.startswith(os.path.realpath(root) + os.sep):
+    if not _inside(str(root), path):
         raise StoryError("this is a link to a file outside the site: copy the file in instead.",
                          source)
     try:

@@ -27,7 +27,8 @@ ACTIVE_TYPES = frozenset({"image/svg+xml", "application/pdf"})
 
 # Links and images in Markdown and raw HTML, by their target: over-approximating is
 # fine (a name that is no file is simply never served).
-_REFERENCE = re.compile(r"""\]\(\s*<?([^)\s>]+)|(?:src|href|poster)\s*=\s*["']?([^"'\s>]+)""")
+_MARKDOWN_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)")
+_HTML_TARGET = re.compile(r"""(?:src|href|poster)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
 def media_suffix(path: str) -> str | None:
@@ -68,10 +69,15 @@ def local_file(root: Path, relative: str) -> Path | None:
 def references(body: str, permalink: str, base_url: str) -> set[str]:
     """Return the content paths of the site's media that a story body links or shows."""
     found = set()
-    for match in _REFERENCE.finditer(body):
-        target = match.group(1) or match.group(2)
-        if target and not target.startswith(("#", "mailto:")):
-            relative = content_path(base_url, urljoin(permalink, target))
-            if relative is not None:
-                found.add(relative)
+    targets = _MARKDOWN_TARGET.findall(body) if "](" in body else []
+    if "<" in body:  # raw HTML in the Markdown: its attributes too
+        targets += _HTML_TARGET.findall(body)
+    for target in targets:
+        if not target or "." not in target or target.startswith(("#", "mailto:")):
+            continue
+        if "://" in target[:12] and not target.startswith(base_url):
+            continue  # another site's address: never one of ours
+        relative = content_path(base_url, urljoin(permalink, target))
+        if relative is not None:
+            found.add(relative)
     return found

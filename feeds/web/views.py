@@ -95,6 +95,8 @@ def other(path: str) -> Any:
         media = _media(current, url_path)
         if media is not None:
             return media
+    if not current.complete:  # a first build's groups come a moment after its stories
+        return _unavailable("The site is still being published: try again in a moment.")
     return _not_found()
 
 

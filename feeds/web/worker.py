@@ -51,6 +51,7 @@ class Worker:
         self._identity: tuple[int, int] | None = None
         self._settings: dict[str, Settings] = {}
         self.settings: Settings | None = None
+        self.complete = False  # a first build publishes the site first, its groups a moment later
         self._follow_lock = threading.Lock()
         self._stop = threading.Event()
         self.catch_up()
@@ -103,6 +104,7 @@ class Worker:
                     elif version > self.documents.version:
                         self.documents.apply(version, changed_keys(db, self.documents.version))
                     self.settings = self.settings_of(str(raw))
+                    self.complete = bool(meta(db, "complete", 1))
                     self.documents.budget = self.settings.document_cache_mb << 20
                 finally:
                     db.execute("COMMIT")

@@ -1,0 +1,89 @@
+"""Hot documents: a byte budget, least recently used out first, drops by key, one rendering."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from feeds.web.cache import OVERHEAD, HotDocuments
+
+from .conftest import Published, story_text, write_config, write_story
+
+
+def test_the_budget_holds_and_the_least_recently_used_go_first() -> None:
+    cache: HotDocuments[str] = HotDocuments(10 * (1000 + OVERHEAD))
+    for n in range(10):
+        assert cache.put(f"/{n}", f"doc {n}", {f"story:{n}"}, 1000, version=0)
+    assert cache.get("/0") == "doc 0"  # used: it gets a second chance
+    cache.put("/new", "new", {"story:new"}, 1000, version=0)
+    assert cache.size <= cache.budget
+    assert cache.get("/0") == "doc 0"
+    assert cache.get("/1") is None  # the oldest unused one went
+    assert cache.get("/new") == "new"
+
+
+def test_a_document_larger_than_a_quarter_of_the_budget_is_served_but_not_kept() -> None:
+    cache: HotDocuments[str] = HotDocuments(4000)
+    assert not cache.put("/big", "big", set(), 2000, version=0)
+    assert cache.get("/big") is None and len(cache) == 0
+
+
+def test_a_new_version_drops_exactly_the_documents_that_read_its_keys() -> None:
+    cache: HotDocuments[str] = HotDocuments(1 << 20)
+    cache.apply(1, set())
+    cache.put("/rss.xml", "site", {"settings", "group:site:", "story:a"}, 10, version=1)
+    cache.put("/tags/x/rss.xml", "tag", {"settings", "group:tag:x", "story:b"}, 10, version=1)
+    cache.put("/a/", "page", {"settings", "path:a", "story:a"}, 10, version=1)
+    assert cache.apply(2, {"story:a"}) == 2
+    assert cache.get("/tags/x/rss.xml") == "tag"
+    assert cache.get("/rss.xml") is None and cache.get("/a/") is None
+    assert cache.apply(3, {"settings"}) == 1
+    assert len(cache) == 0 and cache.size == 0
+
+
+def test_a_rendering_that_raced_a_newer_version_is_not_kept() -> None:
+    cache: HotDocuments[str] = HotDocuments(1 << 20)
+    cache.apply(5, set())
+    assert not cache.put("/rss.xml", "stale", {"group:site:"}, 10, version=4)
+    assert cache.put("/rss.xml", "fresh", {"group:site:"}, 10, version=5)
+
+
+def test_many_requests_for_a_cold_document_render_it_once() -> None:
+    cache: HotDocuments[str] = HotDocuments(1 << 20)
+    calls: list[int] = []
+    started = threading.Event()
+
+    def render() -> str:
+        calls.append(1)
+        started.set()
+        time.sleep(0.2)  # a slow rendering: the other requests arrive meanwhile
+        return "document"
+
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.once("/x", render)))
+               for _ in range(8)]
+    threads[0].start()
+    assert started.wait(5)
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert results == ["document"] * 8
+    assert calls == [1]
+
+
+def test_a_crawler_walking_every_page_stays_within_the_worker_budget(
+        site: Path, publish: Callable[..., Published]) -> None:
+    write_config(site, document_cache_mb=1)
+    body = "A paragraph of text that makes each page weigh something. " * 40
+    for n in range(600):
+        write_story(site, f"s/{n:04}.md", story_text(f"Story {n}", "2025-11-01", body))
+    published = publish(site)
+    documents = published.worker.documents
+    for n in range(600):
+        assert published.get(f"/s/{n:04}/").status_code == 200
+        assert documents.size <= 1 << 20
+    assert 0 < len(documents) < 600
+    assert published.get("/s/0599/").status_code == 200
