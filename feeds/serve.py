@@ -32,6 +32,11 @@ from .documents.websub import Announcer, FeedChanges
 log = logging.getLogger(__name__)
 
 RESTART_DELAY = 1.0  # seconds before a publisher that died is started again
+# Connections a worker holds at once. Idle and slow connections count (granian's default
+# of a few hundred let 2,000 idle connections starve every poll), so it is far above any
+# request concurrency; requests themselves queue for the worker's threads.
+CONNECTIONS = 16_384
+HEADER_TIMEOUT_MS = 10_000  # a client that has not sent its headers by then is dropped
 
 
 def run_publisher(root: Path, exit_with_parent: bool = False) -> int:
@@ -92,9 +97,24 @@ class PublisherProcess:
             process.wait(timeout=10)
 
 
+def _raise_file_limit() -> None:
+    """Let every connection have its file descriptor: raise the soft limit to the hard one."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = hard if hard != resource.RLIM_INFINITY else 65_536
+        if soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (ImportError, ValueError, OSError) as exc:
+        log.warning("cannot raise the open-file limit (%s): many idle connections may be "
+                    "refused", exc)
+
+
 def serve(root: Path, host: str, port: int, workers: int, threads: int, debug: bool,
           verbose: bool) -> int:
     """Run the publisher and the HTTP server until interrupted."""
+    _raise_file_limit()
     publisher = PublisherProcess(root, verbose)
     publisher.start()
     try:
@@ -118,7 +138,8 @@ def serve(root: Path, host: str, port: int, workers: int, threads: int, debug: b
             workers=workers,
             blocking_threads=threads,
             backlog=2048,
-            http1_settings=HTTP1Settings(header_read_timeout=10_000),
+            backpressure=CONNECTIONS,
+            http1_settings=HTTP1Settings(header_read_timeout=HEADER_TIMEOUT_MS),
             respawn_failed_workers=True,
             log_access=verbose,
         ).serve()

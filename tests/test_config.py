@@ -16,8 +16,8 @@ def write(root: Path, text: str) -> None:
     (root / "config.yaml").write_text(text, encoding="utf-8")
 
 
-def test_an_empty_config_gives_the_defaults(tmp_path: Path) -> None:
-    write(tmp_path, "")
+def test_a_config_of_comments_gives_the_defaults(tmp_path: Path) -> None:
+    write(tmp_path, "# nothing set yet: every default\n")
     settings = load_settings(tmp_path)
     assert settings == Settings.default()
     assert settings.feed_size == 50
@@ -66,6 +66,14 @@ def test_bad_keys_are_errors_naming_key_and_line(
     assert caught.value.line == line
     assert words in caught.value.message
     assert str(caught.value).startswith(f"config.yaml:{line}: ")
+
+
+def test_an_emptied_config_is_an_error_not_the_defaults(tmp_path: Path) -> None:
+    """An editor truncating the file before writing it must not switch the site to defaults."""
+    for text in ("", "  \n\n"):
+        write(tmp_path, text)
+        with pytest.raises(ConfigError, match="the file is empty"):
+            load_settings(tmp_path)
 
 
 def test_bad_yaml_and_missing_file(tmp_path: Path) -> None:

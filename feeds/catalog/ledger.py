@@ -26,6 +26,7 @@ with the files in it, not with the site: every read is by index.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from ..site.config import Settings
 from .groups import SITE
 from .parsing import Parsed
 from .store import meta, now_stamp, set_meta
+
+log = logging.getLogger(__name__)
 
 CHUNK = 900  # SQLite variables in one IN (...) list
 TOMBSTONE_DAYS = 30
@@ -194,6 +197,11 @@ class Ledger:
             db.executemany("INSERT INTO problems VALUES (?, NULL, ?, 'clash', ?, 0)", [
                 (source, _clash(key.partition(":")[0]), key) for key, source, spelled, name
                 in db.execute(_SPELLED_APART) if spelled.casefold() != name.casefold()])
+            db.executemany("INSERT INTO problems VALUES (?, NULL, ?, 'shadow', ?, 0)", [
+                (source, _shadow(name), f"section:{name}") for source, name in db.execute(
+                    "SELECT s.source, s.path FROM stories s JOIN groups g "
+                    "ON g.grp = 'section:' || s.path AND g.live > 0 WHERE s.live = 1")])
+            _log(db.execute("SELECT source, line, message FROM problems").fetchall())
             batch = Batch(now, self._next_stamp(), keys={"settings"})
             set_meta(db, "complete", 1)
             self._stamp(batch)
@@ -541,7 +549,25 @@ class Ledger:
         rows = batch.problems + [(source, None, message, "claim", None, 0)
                                  for source, message in batch.refusals.items()]
         db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", rows)
+        _log(rows)
         self._clashes(batch, renamed)
+        self._shadows(batch)
+
+    def _shadows(self, batch: Batch) -> None:
+        """Report a story whose page is a section's page (``content/world.md`` beside
+        ``content/world/``): the section's listing wins, so the story cannot be reached."""
+        names = {key.partition(":")[2] for key in batch.groups if key.startswith("section:")}
+        names |= {key.partition(":")[2] for key in batch.keys
+                  if key.startswith("path:") and "/" not in key}
+        for name in names:
+            key = f"section:{name}"
+            self.db.execute("DELETE FROM problems WHERE kind = 'shadow' AND grp = ?", (key,))
+            rows = self.db.execute(
+                "SELECT s.source FROM stories s JOIN groups g ON g.grp = ? AND g.live > 0 "
+                "WHERE s.path = ? AND s.live = 1", (key, name)).fetchall()
+            found = [(source, None, _shadow(name), "shadow", key, 0) for (source,) in rows]
+            self.db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", found)
+            _log(found)
 
     def _clashes(self, batch: Batch, renamed: set[str]) -> None:
         """Report a story that spells a group unlike its first story (C++ and C slug alike):
@@ -694,6 +720,23 @@ SELECT m.grp, s.source, m.name, g.name FROM members m
 JOIN groups g ON g.grp = m.grp JOIN stories s ON s.id = m.id
 WHERE m.grp != 'site:' AND m.name != g.name
 """
+
+
+def _shadow(name: str) -> str:
+    return (f"its page /{name}/ is also the {name} section's page, which is served instead: "
+            "rename the file, or the section's folder.")
+
+
+LOGGED = 50  # problems logged one by one at a time; the rest are counted
+
+
+def _log(rows: Iterable[tuple[object, ...]]) -> None:
+    """Log problems found (path:line: message), at most ``LOGGED`` of a batch one by one."""
+    rows = list(rows)
+    for source, line, message, *_ in rows[:LOGGED]:
+        log.warning("%s:%s: %s", source, line or 1, message)
+    if len(rows) > LOGGED:
+        log.warning("... and %d more problems (feeds check lists them all)", len(rows) - LOGGED)
 
 
 def _clash(kind: str) -> str:

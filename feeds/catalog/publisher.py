@@ -34,7 +34,15 @@ from pathlib import Path
 from .. import __version__
 from ..errors import ConfigError, FeedsError, StoryError
 from ..site.config import CONFIG_NAME, SafeLoader, Settings, load_settings
-from ..site.files import CONTENT, CONTENT_PREFIX, is_ignored_name, is_story_file, signature, walk
+from ..site.files import (
+    CONTENT,
+    CONTENT_PREFIX,
+    Signature,
+    is_ignored_name,
+    is_story_file,
+    signature,
+    walk,
+)
 from ..site.ids import Attempt, IdWriter, Outcome, id_line
 from ..site.media import media_suffix
 from .ledger import Ledger
@@ -94,6 +102,8 @@ class Publisher:
         self._pending: set[str] = set()
         self._folders: dict[str, float] = {}  # folder (or other non-story path) -> last event
         self._walk_problems: list[StoryError] = []
+        self._config: Signature | None = None  # config.yaml as last read
+        self._config_changed = 0.0  # when it was last seen changing; 0 when it is as read
         self._id_retry: dict[str, float] = {}
         self._lock_file: int | None = None
         self._board = StatusBoard(root) if status else None
@@ -200,8 +210,21 @@ class Publisher:
             self._finish_build()
         return keys
 
+    def _content_missing(self) -> bool:
+        """Tell whether content/ is gone; then nothing is unpublished: it may be on its way
+        back (a checkout, a restore), and the last published state keeps being served."""
+        if (self.root / CONTENT).is_dir():
+            self.problems.pop("content", None)
+            return False
+        self.problems["content"] = Problem(CONTENT, None, (
+            "the folder is missing, so nothing is published or removed until it is back: "
+            "create it, or restore it; the last published stories keep being served."))
+        return True
+
     def _scan(self) -> set[str]:
         """Compare every file with the catalogue; parse and apply what changed."""
+        if self._content_missing():
+            return set()
         walked = walk(self.root)
         known = {source: (mtime, size, ino) for source, mtime, size, ino in self.db.execute(
             "SELECT source, mtime_ns, size, ino FROM files")}
@@ -386,7 +409,7 @@ class Publisher:
         self._watcher.start()  # before the first scan: nothing written meanwhile is missed
         self._report("scanning")
         self._guarded(self.sync)
-        config = signature(str(self.root / CONFIG_NAME))
+        self._config = signature(str(self.root / CONFIG_NAME))
         last_status = 0.0
         while not stop.is_set():
             try:
@@ -396,16 +419,23 @@ class Publisher:
                     self._take(self._events.get_nowait())
             except queue.Empty:
                 pass
-            latest = signature(str(self.root / CONFIG_NAME))
-            if latest != config:
-                config = latest
-                self._guarded(self._reload_config)
+            self._watch_config()
             self._guarded(self._step)
             if time.monotonic() - last_status >= 1.0:
                 self._check_catalog()
                 self._report()
                 last_status = time.monotonic()
         self.close()
+
+    def _watch_config(self) -> None:
+        """Read config.yaml again once it has changed and been quiet (an editor may be
+        writing it slowly: half a file must not become the site's settings)."""
+        latest = signature(str(self.root / CONFIG_NAME))
+        if latest != self._config:
+            self._config, self._config_changed = latest, time.monotonic()
+        elif self._config_changed and time.monotonic() - self._config_changed >= self.settle:
+            self._config_changed = 0.0
+            self._guarded(self._reload_config)
 
     def _take(self, paths: set[str]) -> None:
         if RESCAN in paths:
@@ -414,6 +444,9 @@ class Publisher:
         self._pending |= self._sources(paths)
 
     def _step(self) -> None:
+        if self._content_missing():
+            self._pending.add(RESCAN)  # read everything once it is back
+            return
         if RESCAN in self._pending:
             self._pending.discard(RESCAN)
             self._scan()
@@ -455,7 +488,7 @@ class Publisher:
 
     def _timeout(self) -> float:
         timeout = CONFIG_POLL
-        if self._pending or self._folders:
+        if self._pending or self._folders or self._config_changed:
             timeout = min(timeout, self.settle / 2)
         due = self.ledger.next_due()
         if due is not None:

@@ -46,9 +46,7 @@ class Watcher:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if not self.content.is_dir():
-                self.problem = ("content/ is missing: create it (the last published stories "
-                                "keep being served meanwhile).")
+            if not self.content.is_dir():  # (the publisher reports it)
                 self._stop.wait(0.25)
                 continue
             try:

@@ -255,6 +255,9 @@ def load_settings(root: Path) -> Settings:
     except OSError as exc:
         raise ConfigError(f"cannot read the file ({exc.strerror or exc}): make it a readable "
                           "regular file.", shown) from None
+    if not text.strip():
+        raise ConfigError("the file is empty: write at least title and base_url (if an editor "
+                          "is still saving it, this clears itself).", shown, 1)
     try:
         node = yaml.compose(text, Loader=SafeLoader)
         data = yaml.load(text, Loader=SafeLoader) if node is not None else {}

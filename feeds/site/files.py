@@ -48,11 +48,17 @@ def story_path(relative: str) -> str:
 
 
 def signature(path: str) -> Signature | None:
-    """Return what identifies a version of a file (its target, for a symlink), or None if gone."""
+    """Return what identifies a version of a file (its target, for a symlink), or None if gone.
+
+    A symlink that leads nowhere (or in a loop) is there all the same, and is reported.
+    """
     try:
         info = os.stat(path)
     except (OSError, ValueError):
-        return None
+        try:
+            info = os.lstat(path)
+        except (OSError, ValueError):
+            return None
     return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
@@ -157,6 +163,10 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or errno.errorcode.get(exc.errno or 0, "error")
 
 
+_NOT_REGULAR = ("this is not a regular file (a pipe, socket or device): remove it, or give it "
+                "another name.")
+
+
 @dataclass(frozen=True, slots=True)
 class FileData:
     """The bytes of one version of a story file, and that version's signature."""
@@ -176,15 +186,16 @@ def read_file(root: Path, source: str) -> FileData:
         raise StoryError("this is a link to a file outside the site: copy the file in instead.",
                          source)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a socket cannot even be opened
+            raise StoryError(_NOT_REGULAR, source)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise StoryError(f"cannot read the file ({_reason(exc)}): make it a readable file.",
                          source) from None
     try:
-        info = os.fstat(fd)
+        info = os.fstat(fd)  # again: it may have been swapped since
         if not stat.S_ISREG(info.st_mode):
-            raise StoryError("this is not a regular file (a pipe, socket or device): "
-                             "remove it, or give it another name.", source)
+            raise StoryError(_NOT_REGULAR, source)
         if info.st_size > MAX_STORY_BYTES:
             raise StoryError(f"the file is larger than {MAX_STORY_BYTES >> 20} MB: split the "
                              "story, or keep large media beside it as files.", source)

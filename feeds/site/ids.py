@@ -172,7 +172,12 @@ class IdWriter:
                 results[source] = found
         if not plans:
             return results
-        self._journal(plans)
+        try:
+            self._journal(plans)
+        except OSError as exc:  # no room, or read-only: without a journal, nothing is written
+            reason = f"the old bytes cannot be kept in .feeds/ first ({exc.strerror or exc})"
+            self.journal.with_suffix(".tmp").unlink(missing_ok=True)
+            return results | {plan.source: Attempt(Outcome.BUSY, reason) for plan in plans}
         try:
             written = []
             for plan in plans:

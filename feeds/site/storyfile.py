@@ -23,7 +23,7 @@ from .config import SafeLoader, Settings, parse_author
 from .files import CONTENT_PREFIX, YAML_SUFFIXES, read_file, story_path
 from .ids import derived_id, is_uri
 from .media import content_path, local_file
-from .story import Author, Enclosure, Image, Story
+from .story import Author, Enclosure, Image, Story, slugify
 from .text import clean_line, is_link_url, is_web_url, xml_safe
 
 FIELDS = (
@@ -33,6 +33,7 @@ FIELDS = (
 LIMITS = {"title": 500, "summary": 5000, "tag": 100, "tags": 100, "author": 50, "enclosures": 20,
           "aliases": 50, "url": 2000, "id": 500, "section": 100}
 FIRST_YEAR, LAST_YEAR = 1900, 9998
+RESERVED_SECTIONS = frozenset({"tags", "authors", "static"})  # URL folders of the site's own
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 # URL paths the site's own pages use: a story there would be hidden by them.
 _RESERVED = re.compile(r"(?:tags|authors|static)(?:/.*)?|(?:.*/)?page/[0-9]+|(?:.*/)?archive")
@@ -283,6 +284,9 @@ def _authors(f: _Fields) -> tuple[Author, ...]:
 
 def _section(f: _Fields, relative: str) -> str | None:
     section = f.text_field("section")
+    if section is not None and slugify(section) in RESERVED_SECTIONS:
+        raise f.fail("section", "this name is one the site's own URLs use (/tags/, "
+                                "/authors/, /static/): choose another.")
     if section is not None:
         return section
     folder, slash, _ = relative.partition("/")
