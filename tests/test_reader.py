@@ -1,12 +1,14 @@
-"""A real feed reader: newsboat imports /feeds.opml and reloads every feed in it, headless."""
+"""Real feed readers: newsboat and rss2email import /feeds.opml and read every feed in it."""
 
 from __future__ import annotations
 
+import configparser
 import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
 
+import feedparser
 from lxml import etree
 
 from .conftest import Server
@@ -52,3 +54,57 @@ def test_newsboat_imports_the_opml_and_reads_every_feed(sample_server: Server,
     audio = [e for _, e in items.values() if e]
     assert audio == [f"{sample_server.base}/defence/sighnaghi-field-report.wav"]
     cache.close()
+
+
+SENDMAIL = """#!/bin/sh
+# A sendmail stand-in for rss2email: each message is appended to a file, delimited.
+cat >> "$(dirname "$0")/mailbox"
+printf '\\n%s\\n' '--- end of message ---' >> "$(dirname "$0")/mailbox"
+"""
+
+
+def r2e(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = shutil.which("r2e")
+    assert command, "rss2email is not installed: run `apt-get install -y rss2email` " \
+                    "(make test does this itself when it runs as root)"
+    return subprocess.run([command, "-c", str(home / "r2e.cfg"), "-d", str(home / "r2e.json"),
+                           *args], capture_output=True, text=True, timeout=300,
+                          stdin=subprocess.DEVNULL,
+                          env={"HOME": str(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+
+
+def test_rss2email_imports_every_feed_and_mails_each_story_once_a_feed(
+        sample_server: Server, tmp_path: Path) -> None:
+    """rss2email aborted on a list with two feeds of one title; now every feed is taken, and
+    each feed mails each of its stories once (one format per group, not three)."""
+    sendmail = tmp_path / "sendmail"
+    sendmail.write_text(SENDMAIL)
+    sendmail.chmod(0o755)
+    assert r2e(tmp_path, "new", "reader@example.invalid").returncode == 0
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(tmp_path / "r2e.cfg")
+    config["DEFAULT"].update({"from": "feeds@example.invalid", "email-protocol": "sendmail",
+                              "sendmail": str(sendmail), "use-8bit": "True"})
+    with open(tmp_path / "r2e.cfg", "w") as handle:
+        config.write(handle)
+    opml = sample_server.get("/feeds.opml")[2]
+    (tmp_path / "feeds.opml").write_bytes(opml)
+    imported = r2e(tmp_path, "opmlimport", str(tmp_path / "feeds.opml"))
+    assert imported.returncode == 0, imported.stderr
+    listed = [o.get("xmlUrl") for o in etree.fromstring(opml).iter("outline")
+              if o.get("xmlUrl")]
+    names = r2e(tmp_path, "list").stdout
+    assert all(url in names for url in listed), names
+    ran = r2e(tmp_path, "run")
+    assert ran.returncode == 0, ran.stderr
+    messages = (tmp_path / "mailbox").read_text().split("--- end of message ---")[:-1]
+    expected = 0
+    for url in listed:
+        entries = feedparser.parse(sample_server.get(url.split(str(sample_server.port), 1)[1])[2])
+        expected += len(entries.entries)
+    assert len(messages) == expected  # every story of every feed, once
+    site = [m for m in messages if "X-RSS-Feed: " + listed[0] in m]
+    assert len(site) == len(EXPECTED) == 12  # the site's feed: one message per story
+    assert r2e(tmp_path, "run").returncode == 0
+    again = (tmp_path / "mailbox").read_text().split("--- end of message ---")[:-1]
+    assert len(again) == len(messages)  # nothing is sent twice

@@ -202,7 +202,13 @@ class Ledger:
                     "SELECT s.source, s.path FROM stories s JOIN groups g "
                     "ON g.grp = 'section:' || s.path AND g.live > 0 WHERE s.live = 1")])
             _log(db.execute("SELECT source, line, message FROM problems").fetchall())
-            batch = Batch(now, self._next_stamp(), keys={"settings"})
+            # What changed: the groups that now exist, by name and members, and the lists of
+            # them (documents of the site alone, such as its archive pages, keep their date).
+            keys = {"sections", "groups"} | {
+                f"{part}:{grp}" for (grp,) in db.execute("SELECT grp FROM groups WHERE grp != "
+                                                         "'site:'") for part in ("name", "group")}
+            keys |= {f"path:{p}" for (p,) in db.execute("SELECT path FROM paths WHERE alias")}
+            batch = Batch(now, self._next_stamp(), keys=keys)
             set_meta(db, "complete", 1)
             self._stamp(batch)
             db.execute("COMMIT")
@@ -450,7 +456,7 @@ class Ledger:
         still = entry.source is not None and self.db.execute(
             "SELECT 1 FROM files WHERE source = ?", (entry.source,)).fetchone() is not None
         self.db.execute("UPDATE stories SET live = 0, removed_at = ?, source = ? WHERE id = ?",
-                        (batch.stamp, entry.source if still else None, entry.id))
+                        (int(batch.now), entry.source if still else None, entry.id))
         batch.keys.update((f"story:{entry.id}", f"path:{entry.path}"))
         self.db.execute("DELETE FROM problems WHERE kind = 'clash' AND source = ?",
                         (entry.source,))
@@ -487,7 +493,7 @@ class Ledger:
         group = self._group(batch, key, "")
         group.live -= 1
         self.db.execute("UPDATE members SET live = 0, removed_at = ?, removed_pos = ? "
-                        "WHERE grp = ? AND id = ?", (batch.stamp, group.slots, key, story_id))
+                        "WHERE grp = ? AND id = ?", (int(batch.now), group.slots, key, story_id))
         batch.spellings.add((key, story_id))
         self._touch(batch, key, member[0])
 

@@ -6,8 +6,8 @@ group's members are numbered in the order they joined it, archive page *n*
 holds places ``(n-1)·size`` to ``n·size - 1``, and the subscription document
 holds every place after the last full page (between one and two feed sizes).
 A place is never reused, so a full page never changes because of later or
-backdated stories; a story that leaves disappears from its own page only, as
-an RFC 6721 tombstone there and, for a while, in the subscription document.
+backdated stories; a story that leaves disappears from its own page only, and
+for a while the subscription document carries its RFC 6721 tombstone.
 RSS and JSON Feed hold the newest ``feed_size`` stories, in publication order.
 """
 
@@ -90,7 +90,6 @@ def archive(view: View, key: str, page: int) -> FeedSpec | None:
     # subscription feed, which is where the newer stories are.
     return FeedSpec(
         group, tuple(m.story for m in members if m.story is not None),
-        tuple(m for m in members if m.story is None),
         history="archive", prev_archive=urls.archive(group, page - 1) if page > 1 else None,
         next_archive=urls.archive(group, page + 1), archive_page=page,
     )
