@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: serve test lint system-packages bench bench-publish screenshots clean
+.PHONY: serve test lint system-packages bench bench-publish bench-scale screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: $(STAMP)
 
 bench-publish: $(STAMP)
 	$(BIN)/python -m bench.publish $(BENCH_ARGS)
+
+# Sites of 10,000 and 100,000 stories, with and without ids; Hugo beside, where installed.
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale $(BENCH_ARGS)
 
 screenshots: $(STAMP) system-packages
 	$(BIN)/python -m tools.screenshots

@@ -1,17 +1,18 @@
 """Benchmark live publishing: ``python -m bench.publish`` (``make bench-publish``).
 
-Two figures per site size (default 1,000 and 10,000 generated stories):
-
-* publish to served: from just before a new story file is written to the moment *every*
-  worker of ``feeds serve --workers 2`` reports one more story in ``/healthz``, over 50
-  publications made one at a time. Each poll opens a new connection, so it may land on
-  either worker; the figure is when the slower of the two first reported the story.
-* re-index: the in-process cost of one changed file (``Catalog.update`` and a new
-  snapshot), which must not grow with the site; the whole ``Site.refresh`` (which also
-  re-renders the site's feeds) is printed beside it.
+One figure per site size (default 1,000 and 10,000 generated stories), publish to served:
+from just before a new story file is written to the moment *every* worker of
+``feeds serve --workers 2`` reports one more story in ``/healthz``, over 50 publications made
+one at a time. Each poll opens a new connection, so it may land on either worker; the figure
+is when the slower of the two first reported the story. The whole path is timed: the
+publisher noticing the file, parsing it, committing the catalogue, and each worker taking
+the new version in (there is no in-process re-index to time apart any more: the workers only
+read what the publisher commits).
 
 Each size works on a copy of the cached generated site (without its ``.feeds/``), so the
 cache stays pristine; the copy, and the processes started, are removed at the end.
+``python -m bench.scale`` measures the same at 10,000 and 100,000 stories, with the rest of
+the figures of a large site.
 """
 
 from __future__ import annotations
@@ -32,11 +33,10 @@ from .latency import (
     Publishing,
     publish_latencies,
 )
-from .reindex import Reindex, reindex_costs
 from .run import cached_site
 from .servers import HOST
 
-TARGET_P99, AIM_P50, FLAT = 1.0, 0.25, 1.5
+TARGET_P99, AIM_P50 = 1.0, 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,6 @@ class SizeResult:
 
     stories: int
     publishing: Publishing
-    reindex: Reindex
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,13 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sizes", type=_sizes, default=[1000, 10_000],
                         help="comma-separated site sizes in stories (default: 1000,10000)")
     parser.add_argument("--publications", type=int, default=50,
-                        help="files published, and edits re-indexed, per size (default: 50)")
+                        help="files published per size (default: 50)")
     parser.add_argument("--seed", type=int, default=1, help="the generator's seed (default: 1)")
     return parser
 
 
 def _sizes(text: str) -> list[int]:
-    """Parse ``1000,10000`` into ascending sizes (the growth figure divides last by first)."""
+    """Parse ``1000,10000`` into ascending sizes."""
     try:
         return sorted({int(part) for part in text.split(",")})
     except ValueError:
@@ -85,17 +84,14 @@ def _sizes(text: str) -> list[int]:
 
 
 def measure_size(size: int, seed: int, count: int) -> SizeResult:
-    """Publish into, then re-index, a throw-away copy of the cached site of ``size`` stories."""
+    """Publish into a throw-away copy of the cached site of ``size`` stories."""
     with tempfile.TemporaryDirectory(prefix="feeds-publish-", ignore_cleanup_errors=True) as tmp:
         work = Path(tmp)
         root = work / "site"
         shutil.copytree(cached_site(size, seed), root,
                         ignore=shutil.ignore_patterns(".feeds", FOLDER))
         print(f"{size:,} stories: publishing {count} files ...", flush=True)
-        publishing = publish_latencies(root, work / "feeds.log", count)
-        print(f"{size:,} stories: re-indexing after one changed file, {count} times ...",
-              flush=True)
-        return SizeResult(size, publishing, reindex_costs(root, count))
+        return SizeResult(size, publish_latencies(root, work / "feeds.log", count))
 
 
 # The report ----------------------------------------------------------------------------------
@@ -110,7 +106,7 @@ def percentile(values: tuple[float, ...], share: float) -> float:
 
 
 def print_report(results: list[SizeResult], count: int) -> None:
-    """Print one column per size: publication latency, re-index cost, targets and verdicts."""
+    """Print one column per size: publication latency, targets and verdicts."""
     print()
     print(_line("figure", [f"{r.stories:,} stories" for r in results], "target", "met?"))
     print(_line("-" * 47, ["-" * 15 for _ in results], "-" * 21, "----"))
@@ -120,16 +116,13 @@ def print_report(results: list[SizeResult], count: int) -> None:
         print(f"\n{result.stories:,} stories, slowest publications: {_slowest(result)}")
         for line in result.publishing.log_lines:
             print(f"  server log: {line}")
-    doubts = [f"(!) {r.stories:,} stories: {r.reindex.unseen} edits were not seen as changes "
-              "by the catalogue" for r in results if r.reindex.unseen]
-    doubts += [f"(!) {r.stories:,} stories: {failure}"
+    doubts = [f"(!) {r.stories:,} stories: {failure}"
                for r in results for failure in r.publishing.failures]
     if doubts:
         print("", *doubts, sep="\n")
     print(f"\n{count} publications per size, one at a time, {SETTLE_BETWEEN:.1f} s apart; "
-          f"{WORKERS} workers; all on {HOST}. Re-index: {count} edits timed on a Catalog, then "
-          f"{count} on a Site.\nPercentiles are nearest-rank: over {count} samples, p99 is the "
-          "largest of them (the max).")
+          f"{WORKERS} workers; all on {HOST}.\nPercentiles are nearest-rank: over {count} "
+          "samples, p99 is the largest of them (the max).")
 
 
 def _rows(results: list[SizeResult]) -> list[tuple[str, list[str], str, str]]:
@@ -138,9 +131,6 @@ def _rows(results: list[SizeResult]) -> list[tuple[str, list[str], str, str]]:
     failed = [len(r.publishing.failures) for r in results]
     p50 = [percentile(v, 0.50) for v in lat]
     p99 = [percentile(v, 0.99) for v in lat]
-    reindex = [percentile(r.reindex.catalog, 0.50) for r in results]
-    growth = reindex[-1] / reindex[0] if reindex[0] else math.inf
-    flat = "(≈ flat)" if growth < FLAT else "(grows)"
     return [
         ("publish -> served by every worker, p50", _ms(p50), f"aim <= {AIM_P50 * 1000:.0f} ms",
          _met(all(v <= AIM_P50 for v in p50))),
@@ -153,14 +143,6 @@ def _rows(results: list[SizeResult]) -> list[tuple[str, list[str], str, str]]:
         (f"failed (over {PUBLISH_TIMEOUT:.0f} s) / publications",
          [f"{n} / {n + len(v)}" for n, v in zip(failed, lat, strict=True)], "0",
          _met(not any(failed))),
-        ("re-index after one changed file, median", _ms(reindex), "does not grow", ""),
-        ("re-index after one changed file, p90",
-         _ms([percentile(r.reindex.catalog, 0.9) for r in results]), "", ""),
-        (f"re-index growth, {results[-1].stories:,} / {results[0].stories:,}",
-         ["" for _ in results[1:]] + [f"x{growth:.2f} {flat}"], f"< x{FLAT}",
-         _met(growth < FLAT)),
-        ("whole Site.refresh incl. feeds, median",
-         _ms([percentile(r.reindex.refresh, 0.5) for r in results]), "", ""),
         ("workers (pids)", ["+".join(map(str, r.publishing.workers)) for r in results], "", ""),
     ]
 

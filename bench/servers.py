@@ -76,6 +76,15 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True)
+class Launched:
+    """A server just started, not yet answering: its process, port and launch instant."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    started: float  # time.perf_counter() just before the process was started
+
+
+@dataclass(frozen=True, slots=True)
 class Running:
     """A server the benchmark started: its process, port and launch-to-first-200 time."""
 
@@ -111,12 +120,13 @@ def fetch(port: int, headers: Mapping[str, str] | None = None, path: str = FEED_
         connection.close()
 
 
-def wait_for_200(process: subprocess.Popen[bytes], port: int, started: float) -> float:
+def wait_for_200(process: subprocess.Popen[bytes], port: int, started: float,
+                 timeout: float = START_TIMEOUT) -> float:
     """Poll the feed every 10 ms until it answers 200; return seconds since ``started``.
 
-    Bounded by ``START_TIMEOUT``; gives up at once if the server process has exited.
+    Bounded by ``timeout`` seconds; gives up at once if the server process has exited.
     """
-    deadline = started + START_TIMEOUT
+    deadline = started + timeout
     last = "no answer"
     while time.perf_counter() < deadline:
         if process.poll() is not None:
@@ -128,7 +138,7 @@ def wait_for_200(process: subprocess.Popen[bytes], port: int, started: float) ->
                 return time.perf_counter() - started
             last = f"last status {status}"
         time.sleep(POLL_INTERVAL)
-    raise TimeoutError(f"no 200 from port {port} within {START_TIMEOUT:.0f} s ({last}): "
+    raise TimeoutError(f"no 200 from port {port} within {timeout:.0f} s ({last}): "
                        "read its log.")
 
 
@@ -168,17 +178,30 @@ def feeds_command(root: Path, port: int, workers: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def feeds_server(root: Path, log: Path, workers: int = 2) -> Iterator[Running]:
-    """Launch ``feeds serve`` on a free loopback port and time launch to the first 200."""
+def launch_feeds(root: Path, log: Path, workers: int = 2) -> Iterator[Launched]:
+    """Launch ``feeds serve`` on a free loopback port, in its own session; stop it on exit.
+
+    It yields at once, without waiting for the server to answer: the caller times what it
+    needs from ``Launched.started`` (``wait_for_200`` for the first 200).
+    """
     port = free_port()
     with open(log, "ab") as out:
         started = time.perf_counter()
         process = subprocess.Popen(feeds_command(root, port, workers), stdin=subprocess.DEVNULL,
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        yield Running(process, port, wait_for_200(process, port, started))
+        yield Launched(process, port, started)
     finally:
         stop(process)
+
+
+@contextlib.contextmanager
+def feeds_server(root: Path, log: Path, workers: int = 2,
+                 timeout: float = START_TIMEOUT) -> Iterator[Running]:
+    """Launch ``feeds serve`` on a free loopback port and time launch to the first 200."""
+    with launch_feeds(root, log, workers) as server:
+        seconds = wait_for_200(server.process, server.port, server.started, timeout)
+        yield Running(server.process, server.port, seconds)
 
 
 def write_nginx_site(work: Path, body: bytes, port: int) -> Path:
@@ -254,3 +277,28 @@ def peak_rss_bytes(pid: int) -> int | None:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024  # the kernel writes kB, meaning KiB
     return None
+
+
+def pss_bytes(pid: int) -> int | None:
+    """Return a process's proportional set size (the ``Pss:`` of ``smaps_rollup``), or None.
+
+    PSS shares each page among the processes that map it, so the workers' copy-on-write
+    pages, inherited from the server before it forked them, are not counted twice.
+    """
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None
+    for line in rollup.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024  # kB, meaning KiB
+    return None
+
+
+def command_line(pid: int) -> tuple[str, ...]:
+    """Return a process's arguments, or () if it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ()
+    return tuple(part.decode(errors="replace") for part in raw.split(b"\0") if part)
