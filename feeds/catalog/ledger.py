@@ -124,6 +124,8 @@ class Batch:
     new_paths: list[tuple[object, ...]] = field(default_factory=list)
     problems: list[tuple[object, ...]] = field(default_factory=list)  # parse and media
     next_seq: int = 0
+    claims: list[tuple[float, str, str, str, str]] = field(default_factory=list)  # a first
+    # build's claimants: (date, source, id, path, group keys as JSON)
 
 
 class Ledger:
@@ -172,10 +174,9 @@ class Ledger:
         db.execute("BEGIN")
         try:
             batch = Batch(now, self._next_stamp())
-            self._write_files(batch, parsed, set(), set())
-            self._script(_FIRST_BUILD, now)
+            self._write_files(batch, parsed, set(), set(), first=True)
+            count = self._first_decisions(batch)
             db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", batch.problems)
-            count = db.execute("SELECT count(*) FROM stories").fetchone()[0]
             set_meta(db, "next_seq", count + 1)
             set_meta(db, "born", batch.stamp)
             set_meta(db, "version", 1)
@@ -185,6 +186,45 @@ class Ledger:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def _first_decisions(self, batch: Batch) -> int:
+        """Decide a first build's ids, permalinks and publication order (the rules of
+        ``_decide`` with an empty ledger), in memory; return how many stories went live."""
+        claims = sorted(batch.claims)  # by (date, file): the earliest first
+        holders: dict[str, tuple[float, str, str, str, str]] = {}
+        for claim in claims:
+            holders.setdefault(claim[2], claim)
+        winners: dict[str, tuple[float, str, str, str, str]] = {}
+        for claim in claims:
+            if holders[claim[2]] is claim:
+                winners.setdefault(claim[3], claim)
+        refused = []
+        for _, source, story_id, path, _ in claims:
+            holder, winner = holders[story_id], winners.get(path)
+            if holder[1] != source:
+                refused.append((source, f"its id is already used by {holder[1]}: give this "
+                                        "story its own id (feeds new writes one)."))
+            elif winner is not None and winner[1] != source:
+                refused.append((source, f"{winner[1]} already publishes /{path}/: rename one "
+                                        "of the two files."))
+        live = [c for c in claims if winners.get(c[3]) is c and c[0] <= batch.now]
+        db = self.db
+        db.execute("UPDATE files SET state = CASE WHEN digest IS NULL THEN 'broken' "
+                   "WHEN draft THEN 'draft' WHEN date > ? THEN 'scheduled' ELSE 'live' END",
+                   (batch.now,))
+        db.executemany("UPDATE files SET state = 'refused' WHERE source = ?",
+                       [(source,) for source, _ in refused])
+        db.executemany("INSERT INTO problems VALUES (?, NULL, ?, 'claim', NULL, 0)", refused)
+        db.executemany("INSERT INTO stories VALUES (?, ?, ?, ?, 1, NULL, ?)", sorted(
+            (story_id, seq, source, path, keys)
+            for seq, (_, source, story_id, path, keys) in enumerate(live, start=1)))
+        db.executemany("INSERT INTO members (grp, pos, id, live, date, name) "
+                       "VALUES ('site:', ?, ?, 1, ?, '')",
+                       [(seq, c[2], c[0]) for seq, c in enumerate(live)])
+        if live:
+            db.execute("INSERT INTO groups VALUES ('site:', 'site', '', '', ?, ?)",
+                       (len(live), len(live)))
+        return len(live)
 
     def complete(self, now: float) -> set[str]:
         """Add what a first build left for later: every section, tag and author group, the
@@ -237,25 +277,30 @@ class Ledger:
         return found
 
     def _write_files(self, batch: Batch, parsed: Iterable[Parsed], ids: set[str],
-                     paths: set[str]) -> set[str]:
-        """Write the files as their results arrive (the parse pool is still at work)."""
+                     paths: set[str], first: bool = False) -> set[str]:
+        """Write the files as their results arrive (the parse pool is still at work).
+
+        ``first``: a first build, where there is nothing to look up and the decisions
+        are made in SQL afterwards, so no row is kept in memory.
+        """
         sources: set[str] = set()
         chunk: list[Parsed] = []
         for item in parsed:
             chunk.append(item)
             if len(chunk) >= 512:
-                self._write_chunk(batch, chunk, ids, paths)
+                self._write_chunk(batch, chunk, ids, paths, first)
                 sources.update(p.source for p in chunk)
                 chunk = []
-        self._write_chunk(batch, chunk, ids, paths)
+        self._write_chunk(batch, chunk, ids, paths, first)
         sources.update(p.source for p in chunk)
         ids.discard("")
         paths.discard("")
         return sources
 
     def _write_chunk(self, batch: Batch, parsed: list[Parsed], ids: set[str],
-                     paths: set[str]) -> None:
-        previous = {row.source: row for row in self._load("source", [p.source for p in parsed])}
+                     paths: set[str], first: bool = False) -> None:
+        previous = {} if first else {
+            row.source: row for row in self._load("source", [p.source for p in parsed])}
         gone, broken, good, texts = [], [], [], []
         for item in parsed:
             old = previous.get(item.source)
@@ -270,6 +315,8 @@ class Ledger:
             if old is not None and old.claims:
                 ids.add(old.id or "")
                 paths.add(old.path or "")
+            if first and item.story is not None and not item.draft:
+                batch.claims.append((item.date, item.source, item.id, item.path, item.encoded[4]))
             if item.signature is None:
                 gone.append((item.source,))
             elif item.story is None:  # broken now: the last good parse, if any, stays
@@ -278,9 +325,10 @@ class Ledger:
             else:
                 ids.add(item.id)
                 paths.add(item.path)
-                batch.files[item.source] = FileRow(
-                    item.source, item.id, item.path, item.date, item.draft, item.digest,
-                    [list(g) for g in item.groups], list(item.media), list(item.aliases))
+                if not first:
+                    batch.files[item.source] = FileRow(
+                        item.source, item.id, item.path, item.date, item.draft, item.digest,
+                        [list(g) for g in item.groups], list(item.media), list(item.aliases))
                 good.append((item.source, *item.signature, item.id, item.path, item.date,
                              int(item.draft), int(item.own_id), item.digest, *item.encoded))
                 texts.append((item.source, item.story))
@@ -663,41 +711,6 @@ class Ledger:
         return batch.keys
 
 
-_FIRST_BUILD = """
-CREATE TEMP TABLE holders AS SELECT source, id, path, date FROM (
-    SELECT source, id, path, date,
-           row_number() OVER (PARTITION BY id ORDER BY date, source) AS r
-    FROM files WHERE digest IS NOT NULL AND draft = 0) WHERE r = 1;
-CREATE TEMP TABLE winners AS SELECT source, id, path, date FROM (
-    SELECT source, id, path, date,
-           row_number() OVER (PARTITION BY path ORDER BY date, source) AS r
-    FROM holders) WHERE r = 1;
-CREATE INDEX temp.winners_source ON winners(source);
-UPDATE files SET state = CASE
-    WHEN digest IS NULL THEN 'broken'
-    WHEN draft THEN 'draft'
-    WHEN source IN (SELECT source FROM winners) THEN
-        CASE WHEN date > :now THEN 'scheduled' ELSE 'live' END
-    ELSE 'refused' END;
-INSERT INTO problems SELECT f.source, NULL, 'its id is already used by ' || h.source ||
-    ': give this story its own id (feeds new writes one).', 'claim', NULL, 0
-    FROM files f JOIN holders h ON h.id = f.id
-    WHERE f.digest IS NOT NULL AND f.draft = 0 AND f.source != h.source;
-INSERT INTO problems SELECT h.source, NULL, w.source || ' already publishes /' || h.path ||
-    '/: rename one of the two files.', 'claim', NULL, 0
-    FROM holders h JOIN winners w ON w.path = h.path WHERE h.source != w.source;
-INSERT INTO stories (id, seq, source, path, live, removed_at, groups)
-    SELECT w.id, row_number() OVER (ORDER BY w.date, w.source), w.source, w.path, 1, NULL,
-           f.keys
-    FROM winners w JOIN files f ON f.source = w.source WHERE w.date <= :now;
-INSERT INTO members (grp, pos, id, live, date, name)
-    SELECT 'site:', s.seq - 1, s.id, 1, f.date, '' FROM stories s JOIN files f
-    ON f.source = s.source ORDER BY s.seq;
-INSERT INTO groups (grp, kind, slug, name, live, slots)
-    SELECT 'site:', 'site', '', '', count(*), count(*) FROM stories HAVING count(*) > 0;
-DROP TABLE temp.holders;
-DROP TABLE temp.winners;
-"""
 _COMPLETE_BUILD = """
 INSERT INTO members (grp, pos, id, live, date, name)
     SELECT grp, row_number() OVER (PARTITION BY grp ORDER BY seq) - 1, id, 1, date, name

@@ -92,19 +92,21 @@ def parse_one(root: Path, source: str, settings: Settings) -> Parsed:
 def _describe(root: Path, settings: Settings, story: Story, stamp: Signature) -> Parsed:
     base = settings.base_url
     used = references(story.body, settings.url(story.url_path), base)
-    named = ([story.image.url] if story.image else []) + [e.url for e in story.enclosures]
     missing = []
-    for url in named:
-        relative = content_path(base, url)
-        if relative is not None:
-            used.add(relative)
-        if url.startswith(base) and (relative is None or local_file(root, relative) is None):
-            missing.append(url)
+    if story.image or story.enclosures:
+        named = ([story.image.url] if story.image else []) + [e.url for e in story.enclosures]
+        for url in named:
+            relative = content_path(base, url)
+            if relative is not None:
+                used.add(relative)
+            if url.startswith(base) and (relative is None or local_file(root, relative) is None):
+                missing.append(url)
     text = story.to_json()
     groups = tuple((g.key, g.name) for g in groups_of(story))
     media = tuple(sorted(used))
+    data = text.encode()
     return Parsed(
-        story.source, stamp, text, hashlib.blake2b(text.encode(), digest_size=16).hexdigest(),
+        story.source, stamp, text, hashlib.blake2b(data, digest_size=16).hexdigest(),
         story.id, story.path, story.date.timestamp(), story.draft, story.has_own_id,
         groups, media, tuple(sorted(missing)), story.aliases,
         (_dump([list(g) for g in groups]), _dump(media), _dump(sorted(missing)),

@@ -186,28 +186,22 @@ def read_file(root: Path, source: str) -> FileData:
         raise StoryError("this is a link to a file outside the site: copy the file in instead.",
                          source)
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a socket cannot even be opened
-            raise StoryError(_NOT_REGULAR, source)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
+        if exc.errno in (errno.ENXIO, errno.EOPNOTSUPP):  # a socket cannot even be opened
+            raise StoryError(_NOT_REGULAR, source) from None
         raise StoryError(f"cannot read the file ({_reason(exc)}): make it a readable file.",
                          source) from None
     try:
-        info = os.fstat(fd)  # again: it may have been swapped since
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise StoryError(_NOT_REGULAR, source)
         if info.st_size > MAX_STORY_BYTES:
             raise StoryError(f"the file is larger than {MAX_STORY_BYTES >> 20} MB: split the "
                              "story, or keep large media beside it as files.", source)
-        chunks = []
-        remaining = MAX_STORY_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        raw = b"".join(chunks)
+        raw = os.read(fd, info.st_size + 1)  # one read when the size is what fstat said
+        while len(raw) <= MAX_STORY_BYTES and (more := os.read(fd, 1 << 20)):
+            raw += more  # it grew meanwhile
         if len(raw) > MAX_STORY_BYTES:
             raise StoryError(f"the file is larger than {MAX_STORY_BYTES >> 20} MB: split the "
                              "story, or keep large media beside it as files.", source)

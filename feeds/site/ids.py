@@ -38,6 +38,7 @@ from typing import Any
 import yaml
 
 from .files import YAML_SUFFIXES, Signature
+from .frontmatter import FlatReader
 
 log = logging.getLogger(__name__)
 
@@ -104,31 +105,49 @@ def with_id(raw: bytes, story_id: str, is_yaml: bool, loader: Any) -> bytes | No
         if opening is None or closing is None:
             return None
         front, start = text[opening.end():closing.start()], opening.end()
-    try:
-        node = yaml.compose(front, Loader=loader)
-        before = yaml.load(front, Loader=loader)
-    except Exception:  # noqa: BLE001 - not understood is all this needs to know
+    flat = FlatReader(loader)
+    before = flat.load(front)
+    if before is not None:  # flat: its first key starts the first line that is no comment
+        at = start + _first_key(front)
+    else:
+        try:
+            node = yaml.compose(front, Loader=loader)
+            before = yaml.load(front, Loader=loader)
+        except Exception:  # noqa: BLE001 - not understood is all this needs to know
+            return None
+        if not isinstance(node, yaml.MappingNode) or node.flow_style or not node.value:
+            return None
+        first = node.value[0][0]
+        if first.start_mark.column != 0:
+            return None
+        at = start + first.start_mark.index
+        if text.rfind("\n", 0, at) != at - 1 and at != start:
+            return None  # the first key does not start its line
+    if not isinstance(before, dict) or "id" in before:
         return None
-    if (not isinstance(node, yaml.MappingNode) or node.flow_style or not node.value
-            or not isinstance(before, dict) or "id" in before):
-        return None
-    first = node.value[0][0]
-    if first.start_mark.column != 0:
-        return None
-    at = start + first.start_mark.index
-    if text.rfind("\n", 0, at) != at - 1 and at != start:
-        return None  # the first key does not start its line
     newline = "\r\n" if "\r\n" in text[:text.find("\n") + 1] else "\n"
     updated = text[:at] + id_line(story_id, newline) + text[at:]
     new_front = updated[start:start + len(front) + len(id_line(story_id, newline))]
-    try:
-        after = yaml.load(new_front, Loader=loader)
-    except Exception:  # noqa: BLE001
-        return None
+    after = flat.load(new_front)
+    if after is None:
+        try:
+            after = yaml.load(new_front, Loader=loader)
+        except Exception:  # noqa: BLE001
+            return None
     if not isinstance(after, dict) or after != {"id": story_id, **before} or \
             list(after) != ["id", *before]:
         return None
     return bom + updated.encode("utf-8")
+
+
+def _first_key(front: str) -> int:
+    """Return where the first line that is not blank nor a comment starts."""
+    at = 0
+    for line in front.splitlines(keepends=True):
+        if line.strip() and not line.startswith("#"):
+            return at
+        at += len(line)
+    return at
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,13 +384,13 @@ def _sync(paths: list[str]) -> None:
     done: set[int] = set()
     for path in paths:
         try:
+            device = os.stat(path).st_dev
+            if device in done:
+                continue
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except OSError:
             continue
         try:
-            device = os.fstat(fd).st_dev
-            if device in done:
-                continue
             if libc is not None and libc.syncfs(fd) == 0:
                 done.add(device)
             else:

@@ -21,6 +21,7 @@ import yaml
 from ..errors import StoryError
 from .config import SafeLoader, Settings, parse_author
 from .files import CONTENT_PREFIX, YAML_SUFFIXES, read_file, story_path
+from .frontmatter import FlatReader
 from .ids import derived_id, is_uri
 from .media import content_path, local_file
 from .story import Author, Enclosure, Image, Story, slugify
@@ -88,7 +89,13 @@ class _StoryLoader(SafeLoader):  # type: ignore[misc,valid-type]
     }
 
 
+_FLAT = FlatReader(_StoryLoader)
+
+
 def _load_yaml(text: str, source: str, offset: int) -> Any:
+    flat = _FLAT.load(text)  # most front matter, read without PyYAML (see frontmatter)
+    if flat is not None:
+        return flat
     try:
         return yaml.load(text, Loader=_StoryLoader)
     except Exception as exc:  # noqa: BLE001 - PyYAML raises more than YAMLError on hostile input
