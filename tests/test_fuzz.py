@@ -89,8 +89,10 @@ def check_site(get: Callable[[str], tuple[int, bytes]], paths: list[str]) -> Non
             if not path.endswith(".opml"):
                 parsed = feedparser.parse(body)
                 assert not parsed.bozo, (path, parsed.get("bozo_exception"))
-    titles = {item["title"] for item in json.loads(get("/feed.json")[1])["items"]}
-    assert {f"Good {n}" for n in range(GOOD)} <= titles
+    for n in range(GOOD):  # the good stories stay served (the feeds may have moved on:
+        # a fuzzed story once good stays published, and later ones push them out)
+        status, body = get(f"/good/{n}/")
+        assert status == 200 and f"Good {n}".encode() in body, (n, status)
 
 
 @pytest.fixture(scope="module")

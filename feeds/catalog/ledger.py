@@ -189,29 +189,26 @@ class Ledger:
 
     def _first_decisions(self, batch: Batch) -> int:
         """Decide a first build's ids, permalinks and publication order (the rules of
-        ``_decide`` with an empty ledger), in memory; return how many stories went live."""
-        claims = sorted(batch.claims)  # by (date, file): the earliest first
-        holders: dict[str, tuple[float, str, str, str, str]] = {}
-        for claim in claims:
-            holders.setdefault(claim[2], claim)
-        winners: dict[str, tuple[float, str, str, str, str]] = {}
-        for claim in claims:
-            if holders[claim[2]] is claim:
-                winners.setdefault(claim[3], claim)
-        refused = []
-        for _, source, story_id, path, _ in claims:
-            holder, winner = holders[story_id], winners.get(path)
-            if holder[1] != source:
-                refused.append((source, f"its id is already used by {holder[1]}: give this "
+        ``_decide`` with an empty ledger), in memory; return how many stories went live.
+
+        One pass in (date, file) order: a claim holds its id if no earlier one does,
+        and its permalink if no earlier holder does."""
+        holders: dict[str, str] = {}  # id -> source
+        winners: dict[str, str] = {}  # path -> source
+        refused, live = [], []
+        for date, source, story_id, path, keys in sorted(batch.claims):
+            holder = holders.setdefault(story_id, source)
+            if holder != source:
+                refused.append((source, f"its id is already used by {holder}: give this "
                                         "story its own id (feeds new writes one)."))
-            elif winner is not None and winner[1] != source:
-                refused.append((source, f"{winner[1]} already publishes /{path}/: rename one "
+                continue
+            winner = winners.setdefault(path, source)
+            if winner != source:
+                refused.append((source, f"{winner} already publishes /{path}/: rename one "
                                         "of the two files."))
-        live = [c for c in claims if winners.get(c[3]) is c and c[0] <= batch.now]
+            elif date <= batch.now:
+                live.append((date, source, story_id, path, keys))
         db = self.db
-        db.execute("UPDATE files SET state = CASE WHEN digest IS NULL THEN 'broken' "
-                   "WHEN draft THEN 'draft' WHEN date > ? THEN 'scheduled' ELSE 'live' END",
-                   (batch.now,))
         db.executemany("UPDATE files SET state = 'refused' WHERE source = ?",
                        [(source,) for source, _ in refused])
         db.executemany("INSERT INTO problems VALUES (?, NULL, ?, 'claim', NULL, 0)", refused)
@@ -329,8 +326,11 @@ class Ledger:
                     batch.files[item.source] = FileRow(
                         item.source, item.id, item.path, item.date, item.draft, item.digest,
                         [list(g) for g in item.groups], list(item.media), list(item.aliases))
+                state = ("draft" if item.draft else "scheduled" if item.date > batch.now
+                         else "live")  # (refusals and the ledger's own rules come after)
                 good.append((item.source, *item.signature, item.id, item.path, item.date,
-                             int(item.draft), int(item.own_id), item.digest, *item.encoded))
+                             int(item.draft), int(item.own_id), item.digest, *item.encoded,
+                             state))
                 texts.append((item.source, item.story))
         db = self.db
         db.executemany("DELETE FROM files WHERE source = ?", gone)
@@ -342,8 +342,8 @@ class Ledger:
             "problem = excluded.problem, line = excluded.line", broken)
         db.executemany(
             "INSERT OR REPLACE INTO files (source, mtime_ns, size, ino, id, path, date, draft, "
-            "own_id, digest, groups, media, missing, aliases, keys) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", good)
+            "own_id, digest, groups, media, missing, aliases, keys, state) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", good)
         db.executemany("INSERT OR REPLACE INTO texts VALUES (?, ?)", texts)
 
     # 2. Decisions --------------------------------------------------------------------------

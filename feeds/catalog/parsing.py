@@ -218,8 +218,9 @@ class _Worker:
         return int(_PROGRESS.unpack_from(self.progress, 0)[0])
 
     def give(self, sources: list[str]) -> None:
+        if not self.pending:  # (a child still at work keeps its clock)
+            self.moved = time.monotonic()
         self.pending.extend(sources)
-        self.moved = time.monotonic()
         self.conn.send(sources)
 
     def stuck_on(self) -> tuple[str | None, list[str]]:
@@ -263,6 +264,11 @@ class ParsePool:
     def _worker(self) -> _Worker:
         return _Worker(self.root, self.settings, self.memory)
 
+    def warm(self) -> None:
+        """Start every child now, for a large parse about to come."""
+        while len(self._workers) < self.size:
+            self._workers.append(self._worker())
+
     def parse(self, sources: Iterable[str]) -> Iterator[Parsed]:
         """Yield one ``Parsed`` for every source, in no particular order."""
         queue = deque(sources)
@@ -271,20 +277,20 @@ class ParsePool:
         wanted = min(self.size, max(1, len(queue) // 16 + 1))
         while len(self._workers) < wanted:
             self._workers.append(self._worker())
-        idle = list(self._workers)
         busy: dict[Connection, _Worker] = {}
         chunk = max(1, min(CHUNK, len(queue) // (len(self._workers) * 4) or 1))
         while queue or busy:
-            while queue and idle:
-                worker = idle.pop()
-                worker.give([queue.popleft() for _ in range(min(chunk, len(queue)))])
-                busy[worker.conn] = worker
+            for worker in self._workers:  # a second chunk waits in each child's socket, so
+                # no child idles while this generator's consumer works on results
+                if queue and len(worker.pending) <= chunk:
+                    worker.give([queue.popleft() for _ in range(min(chunk, len(queue)))])
+                    busy[worker.conn] = worker
             for conn in wait(list(busy), timeout=min(0.25, self.deadline / 4)):
                 worker = busy[conn]  # type: ignore[index]
                 try:
                     results = worker.conn.recv()
                 except (EOFError, OSError):
-                    yield from self._replace(worker, busy, idle, queue, "stopped")
+                    yield from self._replace(worker, busy, queue, "stopped")
                     continue
                 for values in results:
                     worker.pending.popleft()
@@ -292,26 +298,23 @@ class ParsePool:
                     yield Parsed(*values)
                 if not worker.pending:
                     del busy[worker.conn]
-                    idle.append(worker)
             now = time.monotonic()
             for worker in list(busy.values()):
                 started = worker.started
                 if started != worker.seen:
                     worker.seen, worker.moved = started, now
                 elif now - worker.moved > self.deadline:
-                    yield from self._replace(worker, busy, idle, queue, "overran")
+                    yield from self._replace(worker, busy, queue, "overran")
 
-    def _replace(self, worker: _Worker, busy: dict[Connection, _Worker], idle: list[_Worker],
-                 queue: deque[str], why: str) -> Iterator[Parsed]:
+    def _replace(self, worker: _Worker, busy: dict[Connection, _Worker], queue: deque[str],
+                 why: str) -> Iterator[Parsed]:
         """Drop a child that died or overran: its current file is a problem, the rest go back."""
         del busy[worker.conn]
         culprit, others = worker.stuck_on()
         worker.stop(kill=True)
         self._workers.remove(worker)
         queue.extendleft(reversed(others))
-        fresh = self._worker()
-        self._workers.append(fresh)
-        idle.append(fresh)
+        self._workers.append(self._worker())
         if culprit is None:
             return
         log.error("%s: the parser %s on this file; it is left out", culprit, why)

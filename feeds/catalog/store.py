@@ -110,6 +110,9 @@ def connect_writer(path: Path | str, indexes: bool = True) -> sqlite3.Connection
     return db
 
 
+PAGE_SIZE = 16384
+
+
 def connect_builder(path: Path | str) -> sqlite3.Connection:
     """Open a new catalogue file for its first build: no journal, no indexes yet.
 
@@ -119,6 +122,7 @@ def connect_builder(path: Path | str) -> sqlite3.Connection:
     Path(path).unlink(missing_ok=True)
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
                          timeout=BUSY_TIMEOUT)
+    db.execute(f"PRAGMA page_size={PAGE_SIZE}")  # a story's text fits one page, not a chain
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
     db.execute("PRAGMA temp_store=MEMORY")

@@ -23,6 +23,7 @@ CONTENT_PREFIX = "content/"
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 YAML_SUFFIXES = (".yaml", ".yml")
 IGNORED_ENDINGS = ("~", ".swp", ".tmp")
+STORY_SUFFIXES = MARKDOWN_SUFFIXES + YAML_SUFFIXES
 MAX_STORY_BYTES = 4 << 20  # 4 MiB: a long read is a few hundred KB
 MAX_DEPTH = 32  # folders below content/
 MAX_FILES_PER_FOLDER = 100_000
@@ -39,7 +40,7 @@ def is_story_file(relative: str) -> bool:
     """Tell whether a path under ``content/`` (``/``-separated) is a story, not a scratch file."""
     if any(is_ignored_name(part) for part in relative.split("/")):
         return False
-    return relative.endswith(MARKDOWN_SUFFIXES + YAML_SUFFIXES)
+    return relative.endswith(STORY_SUFFIXES)
 
 
 def story_path(relative: str) -> str:
@@ -78,6 +79,8 @@ def walk(root: Path, folder: str = CONTENT) -> Walked:
     """
     sources: list[str] = []
     problems: list[StoryError] = []
+    if folder != CONTENT and any(map(is_ignored_name, folder.split("/")[1:])):
+        return Walked(sources, problems)  # a hidden or scratch folder holds no stories
     stack = [folder]
     while stack:
         current = stack.pop()
@@ -107,7 +110,7 @@ def walk(root: Path, folder: str = CONTENT) -> Walked:
             child = f"{current}/{name}"
             if is_folder:
                 folders.append(child)
-            elif is_story_file(child.removeprefix(CONTENT_PREFIX)):
+            elif name.endswith(STORY_SUFFIXES):  # (no part of its path is ignored: see above)
                 sources.append(child)
         if folders and depth >= MAX_DEPTH:
             problems.append(StoryError(
@@ -200,8 +203,9 @@ def read_file(root: Path, source: str) -> FileData:
             raise StoryError(f"the file is larger than {MAX_STORY_BYTES >> 20} MB: split the "
                              "story, or keep large media beside it as files.", source)
         raw = os.read(fd, info.st_size + 1)  # one read when the size is what fstat said
-        while len(raw) <= MAX_STORY_BYTES and (more := os.read(fd, 1 << 20)):
-            raw += more  # it grew meanwhile
+        while len(raw) > info.st_size and len(raw) <= MAX_STORY_BYTES and (
+                more := os.read(fd, 1 << 20)):
+            raw += more  # it grew meanwhile (a short read is the end of a regular file)
         if len(raw) > MAX_STORY_BYTES:
             raise StoryError(f"the file is larger than {MAX_STORY_BYTES >> 20} MB: split the "
                              "story, or keep large media beside it as files.", source)

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: +(.*?))? *")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A plain scalar, in a block and in a flow list: no indicator first, no ': ' or ' #'
 # inside, and in a flow list no flow character.
 _BLOCK_PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s](?:[^:#\s]|:(?=\S)|#(?<=\S#)| (?=[^\s#]))*")
@@ -33,6 +33,7 @@ _SINGLE = re.compile(r"'((?:[^']|'')*)'")
 _LEAVE = ("\t", "\\", "\x85", "\u2028", "\u2029", "\ufeff")
 _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 _UNREAD = object()
+PLAIN_CACHE = 4096  # plain scalars remembered
 
 
 class FlatReader:
@@ -42,6 +43,7 @@ class FlatReader:
         self.resolvers = loader.yaml_implicit_resolvers
         self.constructors = loader.yaml_constructors
         self.constructor = yaml.constructor.SafeConstructor()
+        self._plain: dict[str, Any] = {}  # keys, tags and names recur from story to story
 
     def load(self, text: str) -> dict[Any, Any] | None:
         """Return the mapping of ``text``, or None when it is not flat enough to read here."""
@@ -54,11 +56,11 @@ class FlatReader:
                 return None  # a lone CR is a line break to YAML
             if not line or line == "#" or line.startswith("# "):
                 continue
-            match = _LINE.fullmatch(line)
-            if match is None:
+            name, colon, rest = line.partition(":")
+            if not colon or (rest and rest[0] != " ") or not _KEY.fullmatch(name):
                 return None
-            key = self.plain(match.group(1))  # "yes:" is True, as YAML 1.1 says
-            value = self._value(match.group(2))
+            key = self.plain(name)  # "yes:" is True, as YAML 1.1 says
+            value = self._value(rest.strip(" "))
             if value is _UNREAD or key in data:
                 return None  # (a repeated key: PyYAML keeps the last; leave it to PyYAML)
             data[key] = value
@@ -66,6 +68,17 @@ class FlatReader:
 
     def plain(self, text: str) -> Any:
         """Build a plain scalar: ``BaseResolver.resolve``, then the tag's constructor."""
+        known = self._plain.get(text, _UNREAD)
+        if known is not _UNREAD:
+            return known
+        value = self._resolve(text)
+        if len(text) <= 64 and not isinstance(value, list | dict | set):  # (immutable)
+            if len(self._plain) >= PLAIN_CACHE:
+                self._plain.clear()
+            self._plain[text] = value
+        return value
+
+    def _resolve(self, text: str) -> Any:
         tag = "tag:yaml.org,2002:str"
         for candidate, regexp in (self.resolvers.get(text[0], [])
                                   + self.resolvers.get(None, [])):
