@@ -90,6 +90,21 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--tag", action="append", default=[], dest="tags", metavar="TAG",
                      help="a tag; repeat for more")
     new.set_defaults(run=_new)
+
+    bring = commands.add_parser(
+        "import", parents=[common],
+        help="turn feeds (URL or file, with their archives) or a WordPress export into story "
+             "files, keeping every item's id; again later: adds new items, updates changed ones")
+    bring.add_argument("sources", nargs="+", metavar="SOURCE",
+                       help="a feed URL or file (RSS, Atom, JSON Feed), or a WordPress export")
+    bring.add_argument("--section", help="put every story in this section (default: each item's "
+                                         "first category)")
+    bring.add_argument("--dry-run", action="store_true",
+                       help="say what would be done, and write nothing")
+    bring.add_argument("--download-media", action="store_true",
+                       help="fetch remote images and enclosures into content/ (default: they "
+                            "stay links)")
+    bring.set_defaults(run=_import)
     return parser
 
 
@@ -132,6 +147,16 @@ def _check(args: argparse.Namespace, root: Path) -> int:
                f"{count} problem{'s' * (count != 1)}")
     print(summary, file=sys.stderr)
     return 1 if count else 0
+
+
+def _import(args: argparse.Namespace, root: Path) -> int:
+    from .importer.run import Importer
+
+    settings = load_settings(root)
+    if not (root / "content").is_dir():
+        raise FeedsError(f"{root}: no content/ folder: create it, or give the site's --root.")
+    importer = Importer(root, settings, args.section, args.dry_run, args.download_media)
+    return importer.run(args.sources)
 
 
 def _new(args: argparse.Namespace, root: Path) -> int:

@@ -341,6 +341,18 @@ class View:
         self.deps.add(f"story:{row[0]}")
         return PathState(row[0], row[1] if row[2] else None)
 
+    def alias_at(self, address: str) -> PathState | None:
+        """Return what an old address of a story (an ``aliases`` entry, in ``old_address``
+        form) names now, or None."""
+        self.deps.add(f"path:{address}")
+        row = self.db.execute(
+            "SELECT p.id, s.path, s.live FROM paths p JOIN stories s ON s.id = p.id "
+            "WHERE p.path = ? AND p.alias", (address,)).fetchone()
+        if row is None:
+            return None
+        self.deps.add(f"story:{row[0]}")
+        return PathState(row[0], row[1] if row[2] else None)
+
     def uses_media(self, file: str) -> bool:
         """Tell whether a live story uses the media file ``file`` (a path under ``content/``)."""
         self.deps.add(f"media:{file}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..catalog.groups import KINDS, SITE
 from ..catalog.store import PathState, View
+from ..site.config import old_address
 from . import urls
 from .archives import archive, newest_archive, subscription
 from .document import Document, Redirect
@@ -144,7 +145,23 @@ def render(view: View, path: str) -> Result:
         found = render(view, path + "/")  # a link without its trailing slash
         if isinstance(found, Document) and found.status == 200:
             return Redirect(path + "/", 308)
-    return None
+    return _old_address(view, path)
+
+
+def _old_address(view: View, path: str) -> Result:
+    """Answer an address from before a move: a ``redirects`` entry of config.yaml, or a
+    story's alias; both 301 (a removed story's alias: its 410 page)."""
+    if path == "/":
+        return None
+    target = view.settings.redirect_for(path)
+    if target is not None:
+        return Redirect(target, 301)
+    found = view.alias_at(old_address(path))
+    if found is None:
+        return None
+    if found.moved_to is not None:
+        return Redirect(urls.story(found.moved_to), 301)
+    return gone_page(view)
 
 
 def is_feed(path: str) -> bool:

@@ -13,9 +13,10 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -102,6 +103,43 @@ def _hubs(value: Any) -> tuple[str, ...]:
     return tuple(hubs)
 
 
+MAX_REDIRECTS = 100_000
+
+
+def old_address(value: str) -> str:
+    """Return the form an old address is kept and looked up in: its path, decoded, with one
+    leading slash and none at the end (``https://old.example/feed/`` is ``/feed``)."""
+    if "://" in value:
+        value = "/" + value.split("://", 1)[1].partition("/")[2]
+    value = unquote(value.partition("?")[0].partition("#")[0])
+    return "/" + value.strip("/")
+
+
+def _redirects(value: Any) -> tuple[tuple[str, str], ...]:
+    pairs = value.items() if isinstance(value, dict) else value
+    if not isinstance(pairs, list | tuple) and not isinstance(value, dict):
+        raise ValueError("expected a mapping of old paths to new ones, such as "
+                         "'/feed/: /rss.xml'")
+    found: dict[str, str] = {}
+    for pair in pairs:
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise ValueError("expected a mapping of old paths to new ones")
+        old, new = (_text(part) for part in pair)
+        if not (old.startswith("/") or is_web_url(old)) or old_address(old) == "/":
+            raise ValueError("each old address must be a path such as /feed/ or an http(s) URL, "
+                             "and not the home page")
+        if not (new.startswith("/") and not new.startswith("//") or is_web_url(new)) or any(
+                c in new for c in " <>\"\\"):
+            raise ValueError("each new address must be a site path such as /rss.xml or an "
+                             "http(s) URL")
+        if old_address(new) == old_address(old) and "://" not in new:
+            raise ValueError("an address redirects to itself: remove that line")
+        found[old_address(old)] = new
+    if len(found) > MAX_REDIRECTS:
+        raise ValueError(f"more than {MAX_REDIRECTS:,} redirects")
+    return tuple(sorted(found.items()))
+
+
 _EMAIL = re.compile(r"[^@\s<>\"'()\[\]\\,;:]+@[^@\s<>\"'()\[\]\\,;:]+\.[^@\s<>\"'()\[\]\\,;:]+")
 
 
@@ -172,6 +210,12 @@ class Settings:
     document_cache_mb: int = _setting(
         64, _whole(1, 65_536),
         "Megabytes of rendered documents each server worker keeps hot (least recently used out).")
+    redirects: tuple[tuple[str, str], ...] = _setting(
+        {}, _redirects, "Old addresses answered 301 with a new one: {'/feed/': '/rss.xml'}.")
+
+    def redirect_for(self, path: str) -> str | None:
+        """Return where ``redirects`` sends an old address (a request path), if anywhere."""
+        return _redirect_map(self.redirects).get(old_address(path))
 
     @property
     def host(self) -> str:
@@ -196,8 +240,8 @@ class Settings:
             elif isinstance(value, Author):
                 value = {k: v for k, v in (("name", value.name), ("email", value.email),
                                            ("uri", value.uri)) if v}
-            elif isinstance(value, tuple):
-                value = list(value)
+            elif isinstance(value, tuple):  # a list, or pairs as the mapping they were
+                value = dict(value) if value and isinstance(value[0], tuple) else list(value)
             raw[item.name] = "" if value is None else value
         return raw
 
@@ -233,6 +277,11 @@ class Settings:
     def default(cls) -> Settings:
         """Return the settings a site with an empty ``config.yaml`` gets."""
         return cls.from_raw({})
+
+
+@lru_cache(maxsize=4)
+def _redirect_map(redirects: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return dict(redirects)
 
 
 def settings_table() -> list[tuple[str, Any, str]]:

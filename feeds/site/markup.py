@@ -28,10 +28,16 @@ def to_html(markdown: str, base_url: str) -> str:
     ``base_url`` is the story's permalink, so ``photo.jpg`` in ``world/story.md``
     points where the page that shows it would point.
     """
-    raw = _MARKDOWN.render(markdown)
+    return sanitize(_MARKDOWN.render(markdown), base_url)
+
+
+def sanitize(html: str, base_url: str) -> str:
+    """Return ``html`` with nothing a reader or browser could run, relative URLs resolved
+    against ``base_url``, and only characters XML can carry: every story's HTML (and every
+    imported item's) passes here."""
     return xml_safe(
         nh3.clean(
-            raw,
+            html,
             url_schemes=_URL_SCHEMES,
             url_relative=("rewrite_with_base", base_url),
             link_rel=None,

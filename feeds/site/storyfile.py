@@ -19,13 +19,13 @@ from urllib.parse import quote, urljoin
 import yaml
 
 from ..errors import StoryError
-from .config import SafeLoader, Settings, parse_author
+from .config import SafeLoader, Settings, old_address, parse_author
 from .files import CONTENT_PREFIX, YAML_SUFFIXES, read_file, story_path
 from .frontmatter import FlatReader
 from .ids import derived_id, is_uri
 from .media import content_path, local_file
 from .story import Author, Enclosure, Image, Story, slugify
-from .text import clean_line, is_link_url, is_web_url, xml_safe
+from .text import clean_line, is_web_url, xml_safe
 
 FIELDS = (
     "title", "date", "id", "updated", "author", "section", "tags", "summary",
@@ -389,12 +389,13 @@ def _aliases(f: _Fields) -> tuple[str, ...]:
             raise f.fail("aliases", "each alias is an old URL or path of this story, such as "
                                     "/2019/05/old-name/.")
         alias = xml_safe(item.strip())
-        if "://" in alias:
-            if not is_link_url(alias):
-                raise f.fail("aliases", "an alias must be an http(s) URL or a path.")
-            alias = "/" + alias.split("://", 1)[1].partition("/")[2]
-        if not alias.startswith("/") or "\\" in alias or ".." in alias.split("/"):
+        if "://" in alias and not is_web_url(alias):
+            raise f.fail("aliases", "an alias must be an http(s) URL or a path.")
+        if not alias.startswith("/") and "://" not in alias or "\\" in alias:
             raise f.fail("aliases", "an alias must be a path that starts with '/'.")
+        alias = old_address(alias)
+        if alias == "/" or ".." in alias.split("/"):
+            raise f.fail("aliases", "an alias must be an old page's path, not the home page.")
         if alias not in found:
             found.append(alias)
     return tuple(found)

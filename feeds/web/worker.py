@@ -176,7 +176,9 @@ class Worker:
                  settings: Settings) -> Prepared:
         cache = cache_control(settings)
         if isinstance(result, Redirect):
-            return prepare_redirect(result, settings.href(result.location), cache)
+            location = result.location  # a site path, or (a redirect in config) a URL
+            return prepare_redirect(result, location if "://" in location
+                                    else settings.href(location), cache)
         extra = hub_links(settings, path) if result.status == 200 and is_feed(path) else []
         return prepare(result, stamp, cache, extra)
 

@@ -1,0 +1,50 @@
+"""Which old feed addresses should answer 301 with which new feed, after an import.
+
+A reader subscribed to the old site's feed keeps polling its address; when the
+old site's host now points at this server, a ``redirects`` entry sends it on to
+the feed that now holds the same items (same ids: nothing shows up twice).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ..catalog.groups import SITE, Group
+from ..documents import urls
+from ..site.story import slugify
+from .items import SourceReport
+
+_FILES = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
+_WORDPRESS = {"category": "/category/{slug}/feed/", "tag": "/tag/{slug}/feed/"}
+
+
+def wanted_redirects(reports: list[SourceReport], section: str | None,
+                     groups: set[str]) -> dict[str, str]:
+    """Return old feed path -> new feed path for what was imported (``groups``: the keys of
+    the groups the imported stories are in; a redirect only points at a feed that exists)."""
+    wanted: dict[str, str] = {}
+    home = Group("section", slugify(section), section) if section else SITE
+    for report in reports:
+        file = _FILES[report.format]
+        if report.feed_url and home.key in groups | {SITE.key}:
+            wanted[_path(report.feed_url)] = urls.feed(home, file)
+        base = (report.feed_url or "").rsplit("/feed/", 1)[0] if report.groups else ""
+        for kind, slug, name in report.groups:
+            target = _group_for(kind, name, groups)
+            if target is not None and slug and base:
+                old = _path(base).rstrip("/") + _WORDPRESS[kind].format(slug=slug)
+                wanted[old] = urls.feed(target, file)
+    return {old: new for old, new in wanted.items()
+            if old.rstrip("/") and old.rstrip("/") != new.rstrip("/")}
+
+
+def _group_for(kind: str, name: str, groups: set[str]) -> Group | None:
+    """The group a WordPress category or tag became: a section if any story has it as its
+    section, else a tag."""
+    slug = slugify(name)
+    kinds = ("section", "tag") if kind == "category" else ("tag",)
+    return next((Group(k, slug, name) for k in kinds if f"{k}:{slug}" in groups), None)
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path or "/"

@@ -1,0 +1,245 @@
+"""``feeds import``: bring another site's items in as story files, so that its readers
+notice nothing.
+
+Idempotent: an item is matched with a story by its id. A new id becomes a new
+file; a known one is rewritten only if the source changed it *and* the file is
+exactly as the last import wrote it (``.feeds/imports.json`` keeps a digest of
+each file written); a file edited since is reported, never overwritten. Every
+file is checked by the site's own story reader before it is written, and
+written whole (a temporary file, then a rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from tqdm import tqdm
+
+from ..catalog.groups import groups_of
+from ..errors import FeedsError
+from ..site.config import Settings
+from ..site.files import CONTENT, CONTENT_PREFIX, walk
+from ..site.storyfile import parse_story, read_story
+from .fetch import FetchError
+from .items import Item, SourceReport
+from .media import MediaFetcher
+from .plan import wanted_redirects
+from .redirects import add_redirects, missing_redirects
+from .sources import read_source
+from .storyfiles import Draft, draft_story, stamp
+
+RECORD = "imports.json"  # in the state folder: what each import wrote
+
+
+@dataclass(slots=True)
+class Tally:
+    """What an import did, by outcome."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("new", "updated", "unchanged", "skipped", "failed"), 0))
+    failed_sources: int = 0
+
+    def line(self, dry_run: bool) -> str:
+        text = ", ".join(f"{count} {name}" for name, count in self.counts.items())
+        return f"import: {text}" + (" (a dry run: nothing was written)" if dry_run else "")
+
+
+class Importer:
+    """One run of ``feeds import`` over a site."""
+
+    def __init__(self, root: Path, settings: Settings, section: str | None = None,
+                 dry_run: bool = False, download_media: bool = False,
+                 out: IO[str] | None = None, state: Path | None = None):
+        self.root, self.settings, self.section = root, settings, section
+        self.dry_run = dry_run
+        self.out = out or sys.stdout
+        self.record_path = (state or root / ".feeds") / RECORD
+        self.record = _load_record(self.record_path)
+        self.media = MediaFetcher(root, settings) if download_media else None
+        self.tally = Tally()
+        self.by_id, self.taken = _site_index(root, settings)
+        self.seen: dict[str, str] = {}  # id -> position of the item that gave it
+        self.groups: set[str] = set()  # of the stories imported: what redirects may name
+        self.now = stamp()
+
+    def run(self, sources: Iterable[str]) -> int:
+        """Import every source; return the exit status (1 if anything could not be)."""
+        reports = []
+        for source in sources:
+            try:
+                report = read_source(source)
+            except FetchError as error:
+                self.tally.failed_sources += 1
+                self.say(f"failed     {error.message}")
+                continue
+            self.say(_describe(report))
+            reports.append(report)
+        for report in reports:
+            for item in tqdm(report.items, desc="importing", unit=" items", disable=None,
+                             file=sys.stderr, leave=False):
+                self._import(item)
+        self._finish(reports)
+        self.say(self.tally.line(self.dry_run))
+        return 1 if self.tally.failed_sources or self.tally.counts["failed"] else 0
+
+    def say(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+    def _import(self, item: Item) -> None:
+        try:
+            draft = draft_story(item, self.settings, self.section, self.now)
+        except (FeedsError, ValueError) as error:
+            self._count("failed", f"{item.position}: {error}")
+            return
+        for warning in item.warnings:
+            self.say(f"warning    {item.position}: {warning}")
+        if draft.id in self.seen:
+            self._count("skipped", f"{item.position}: the same id as {self.seen[draft.id]}, "
+                                   "imported from there")
+            return
+        self.seen[draft.id] = item.position
+        existing = self.by_id.get(draft.id)
+        relative = existing or self._free_name(draft)
+        if self.media is not None and not self.dry_run:
+            draft = self.media.localise(draft, relative, item.position, self.say)
+        try:
+            story = parse_story(draft.text.encode(), CONTENT_PREFIX + relative, self.settings,
+                                self.root)
+        except FeedsError as error:
+            self._count("failed", f"{item.position}: it would make a story the site refuses "
+                                  f"({error.message}); nothing written")
+            return
+        if not story.draft:
+            self.groups.update(g.key for g in groups_of(story))
+        if existing is None:
+            self._write(relative, draft, "new", item.position)
+        else:
+            self._update(relative, draft, item.position)
+
+    def _update(self, relative: str, draft: Draft, position: str) -> None:
+        path = self.root / CONTENT / relative
+        try:
+            current = path.read_bytes()
+        except OSError as error:
+            self._count("failed", f"{position}: {CONTENT_PREFIX}{relative} cannot be read "
+                                  f"({error.strerror})")
+            return
+        if current == draft.text.encode():
+            self._count("unchanged")
+            return
+        written = self.record.get(draft.id, {})
+        if written.get("file") != relative or written.get("sha256") != _digest(current):
+            why = ("was edited since it was imported" if written else
+                   "holds this id but was not written by feeds import")
+            self._count("skipped", f"{position}: {CONTENT_PREFIX}{relative} {why}: left as it "
+                                   "is (delete it and import again to take the source's version)")
+            return
+        self._write(relative, draft, "updated", position)
+
+    def _free_name(self, draft: Draft) -> str:
+        relative, number = draft.relative, 1
+        while relative.casefold() in self.taken:
+            number += 1
+            stem = f"{draft.name}-{number}"
+            relative = f"{draft.folder}/{stem}.md" if draft.folder else f"{stem}.md"
+        self.taken.add(relative.casefold())
+        return relative
+
+    def _write(self, relative: str, draft: Draft, outcome: str, position: str) -> None:
+        data = draft.text.encode()
+        if not self.dry_run:
+            try:
+                _write_whole(self.root / CONTENT / relative, data)
+            except OSError as error:
+                self._count("failed", f"{position}: {CONTENT_PREFIX}{relative} cannot be "
+                                      f"written ({error.strerror}): nothing written")
+                return
+            self.record[draft.id] = {"file": relative, "sha256": _digest(data)}
+        self.by_id[draft.id] = relative
+        self._count(outcome, f"{CONTENT_PREFIX}{relative}  ({position})")
+
+    def _count(self, outcome: str, detail: str | None = None) -> None:
+        self.tally.counts[outcome] += 1
+        if detail is not None:
+            self.say(f"{outcome:<10} {detail}")
+
+    def _finish(self, reports: list[SourceReport]) -> None:
+        wanted = wanted_redirects(reports, self.section, self.groups)
+        entries = missing_redirects(self.settings, wanted)
+        if self.dry_run:
+            if entries:
+                self.say(f"redirects: {len(entries)} would be added to config.yaml")
+            return
+        _save_record(self.record_path, self.record)
+        if not entries:
+            return
+        by_hand = add_redirects(self.root, entries)
+        if by_hand is None:
+            self.say(f"redirects: {len(entries)} added to config.yaml, so readers of the old "
+                     "feeds follow them to the new ones")
+        else:
+            self.say("redirects: config.yaml's layout does not allow adding them safely; add "
+                     "these lines to it:\n" + by_hand)
+
+def _describe(report: SourceReport) -> str:
+    pages = f" in {report.pages} pages" if report.pages > 1 else ""
+    line = f"read       {report.source}: {report.kind}, {len(report.items)} items{pages}"
+    if report.left_out:
+        line += "; left out: " + ", ".join(f"{count} {what}{'s' * (count != 1)}" for what, count
+                                           in sorted(report.left_out.items()))
+    return line
+
+
+def _site_index(root: Path, settings: Settings) -> tuple[dict[str, str], set[str]]:
+    """Return the site's stories by id (paths under content/) and every taken file name."""
+    by_id: dict[str, str] = {}
+    taken: set[str] = set()
+    for source in walk(root).sources:
+        relative = source.removeprefix(CONTENT_PREFIX)
+        taken.add(relative.casefold())
+        try:
+            story = read_story(root, source, settings)
+        except FeedsError:
+            continue
+        by_id.setdefault(story.id, relative)
+    return by_id, taken
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _load_record(path: Path) -> dict[str, dict[str, str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    return files if isinstance(files, dict) else {}
+
+
+def _save_record(path: Path, record: dict[str, dict[str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_whole(path, json.dumps({"version": 1, "files": record}, ensure_ascii=False,
+                                  indent=1, sort_keys=True).encode())
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` as ``path`` whole or not at all (the publisher ignores ``.tmp`` files)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
