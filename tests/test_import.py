@@ -23,8 +23,15 @@ import pytest
 from feeds.importer.run import Importer
 from feeds.site.config import load_settings
 
-from .conftest import (REPO, Published, Server, copy_sample_site, free_port, write_config,
-                       write_story)
+from .conftest import (
+    REPO,
+    Published,
+    Server,
+    copy_sample_site,
+    free_port,
+    write_config,
+    write_story,
+)
 from .sources import Answer, OldSite, rss
 
 WXR = REPO / "tests" / "data" / "wordpress-export.xml"
@@ -87,16 +94,16 @@ def test_the_sample_site_moves_in_through_its_archives_with_nothing_new_for_read
     old_root = copy_sample_site(tmp_path, port)
     config = old_root / "config.yaml"
     config.write_text(config.read_text().replace("feed_size: 50", "feed_size: 5"))
-    write_story(old_root, "technology/podcast.md", f"""\
+    write_story(old_root, "technology/podcast.md", """\
         ---
         title: "The week in tech, as a podcast"
         id: "urn:uuid:0b1c9a52-7a3c-4b8e-9d35-5a1d2e3f4a5b"
         date: 2025-11-14T12:00:00+04:00
-        author: {{name: Lale Aliyeva, uri: "https://anewz.tv/authors/lale/"}}
+        author: {name: Lale Aliyeva, uri: "https://anewz.tv/authors/lale/"}
         tags: [podcast, ai]
-        image: {{url: "https://cdn.example/cover.jpg", alt: "A microphone"}}
+        image: {url: "https://cdn.example/cover.jpg", alt: "A microphone"}
         enclosures:
-          - {{url: "https://cdn.example/episode-1.mp3", type: audio/mpeg, length: 23456789}}
+          - {url: "https://cdn.example/episode-1.mp3", type: audio/mpeg, length: 23456789}
         ---
 
         This week: *chips*, models and [a link](https://example.org/).
