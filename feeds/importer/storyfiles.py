@@ -22,6 +22,7 @@ from ..site.config import Settings, old_address, parse_author
 from ..site.ids import is_uri
 from ..site.markup import shorten
 from ..site.story import slugify
+from ..site.storyfile import RESERVED_SECTIONS
 from ..site.text import clean_line, is_web_url
 from .convert import plain_text, to_markdown
 from .feedsource import derived_item_id
@@ -50,6 +51,10 @@ def draft_story(item: Item, settings: Settings, section: str | None, now: dateti
     others = item.categories + item.tags  # with --section, every category is a tag
     if section is None and item.categories:
         section, others = item.categories[0], item.categories[1:] + item.tags  # the primary
+        if slugify(section) in RESERVED_SECTIONS:
+            item.warnings.append(f"its category {clean_line(section)[:100]!r} names one of the "
+                                 "site's own URL folders, so it is a tag, not the section")
+            section, others = None, item.categories + item.tags
     section = clean_line(section) if section else None
     tags = [t for t in dict.fromkeys(clean_line(t) for t in others) if t]
     html, image = _lead_image(item.html, item.image)
@@ -85,7 +90,7 @@ def draft_story(item: Item, settings: Settings, section: str | None, now: dateti
     return Draft(folder, name, story_id, f"---\n{front}---\n\n{body}")
 
 
-class _FrontMatter(dict):  # type: ignore[type-arg]
+class _FrontMatter(dict):
     """The front matter's own mapping: one ``key: value`` line per field."""
 
 
@@ -173,11 +178,11 @@ def _lead_image(html: str, image: tuple[str, str] | None) -> tuple[str, tuple[st
 
 def file_name(item: Item) -> str:
     """The slug of the last part of the item's old address (its title's, without one)."""
-    if item.link:
+    if item.link and is_web_url(item.link):
         parts = [p for p in unquote(urlsplit(item.link).path).split("/") if p]
         if parts:
             last = parts[-1].rsplit(".", 1)[0] if "." in parts[-1] else parts[-1]
-            if last and last not in ("index", "feed") and not last.isdigit():
+            if last and last not in ("index", "feed", "archive", "page") and not last.isdigit():
                 return slugify(last)
     return slugify(item.title or "untitled") if (item.title or "").strip() else \
         f"item-{uuid.uuid5(uuid.NAMESPACE_URL, item.id or item.position).hex[:12]}"
