@@ -333,21 +333,19 @@ class View:
         if row is not None:
             self.deps.add(f"story:{row[1]}")
             return Story.from_json(row[0])
-        row = self.db.execute(
-            "SELECT p.id, s.path, s.live FROM paths p JOIN stories s ON s.id = p.id "
-            "WHERE p.path = ?", (path,)).fetchone()
-        if row is None:
-            return None
-        self.deps.add(f"story:{row[0]}")
-        return PathState(row[0], row[1] if row[2] else None)
+        return self._path_state(path, aliases_only=False)
 
     def alias_at(self, address: str) -> PathState | None:
         """Return what an old address of a story (an ``aliases`` entry, in ``old_address``
         form) names now, or None."""
         self.deps.add(f"path:{address}")
+        return self._path_state(address, aliases_only=True)
+
+    def _path_state(self, path: str, aliases_only: bool) -> PathState | None:
+        """What became of the story once published at ``path`` (a permalink or an alias)."""
         row = self.db.execute(
             "SELECT p.id, s.path, s.live FROM paths p JOIN stories s ON s.id = p.id "
-            "WHERE p.path = ? AND p.alias", (address,)).fetchone()
+            "WHERE p.path = ? AND (p.alias OR NOT ?)", (path, aliases_only)).fetchone()
         if row is None:
             return None
         self.deps.add(f"story:{row[0]}")
