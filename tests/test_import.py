@@ -332,3 +332,31 @@ def test_downloaded_media_are_served_from_the_site(
     site = publish(root, write_ids=False)
     assert site.body("/news/story-1-media/photo.png") == png
     assert site.body("/news/story-1-media/show.mp3") == b"ID3x"
+
+
+def test_paged_histories_are_read_to_their_end(tmp_path: Path, old_site: OldSite) -> None:
+    root = new_site(tmp_path)
+    wordpress = "<generator>https://wordpress.org/?v=6.5</generator>"
+    old_site.answers.update({
+        "/feed/": Answer(body=rss([item(3), item(2)], extra=wordpress)),
+        "/feed/?paged=2": Answer(body=rss([item(1)], extra=wordpress)),
+        "/feed.json": Answer(content_type="application/feed+json", body=json.dumps({
+            "version": "https://jsonfeed.org/version/1.1", "title": "Old",
+            "next_url": f"{old_site.base}/feed-2.json",
+            "items": [{"id": "j2", "url": "https://old.example/j/two", "title": "Two",
+                       "content_text": "Second.", "date_published": "2024-02-02T10:00:00Z"}],
+        }).encode()),
+        "/feed-2.json": Answer(content_type="application/feed+json", body=json.dumps({
+            "version": "https://jsonfeed.org/version/1", "title": "Old",
+            "items": [{"id": "tag:old.example,2024:j1", "url": "https://old.example/j/one",
+                       "title": "One", "content_html": "<p>First.</p>",
+                       "date_published": "2024-02-01T10:00:00Z", "tags": ["Notes"]}],
+        }).encode()),
+    })
+    status, report = run_import(root, f"{old_site.base}/feed/", f"{old_site.base}/feed.json")
+    assert status == 0, report
+    assert f"{old_site.base}/feed/: RSS 2.0, 3 items in 2 pages" in report
+    assert f"{old_site.base}/feed.json: JSON Feed 1.1, 2 items in 2 pages" in report
+    assert "/feed/?paged=3" in old_site.requests  # asked, answered 404: the end
+    assert "warning    item 1 of" in report and "its id is not a URI" in report  # "j2"
+    assert "5 new, 0 updated, 0 unchanged, 0 skipped, 0 failed" in report
