@@ -286,17 +286,17 @@ def test_bad_sources_are_named_and_nothing_is_half_written(
     assert status == 1 and "no such file" in report
 
 
-def test_an_item_without_id_or_link_gets_a_derived_id_with_a_warning(
+def test_an_item_without_id_link_or_date_gets_them_once_with_warnings(
         tmp_path: Path, old_site: OldSite) -> None:
     root = new_site(tmp_path)
-    bare = {"title": "No id here", "pubDate": "Mon, 01 Jan 2024 10:00:00 +0000",
-            "description": "Words."}
+    bare = {"title": "No id here", "description": "Words."}  # no guid, link or date
     old_site.answers["/feed/"] = Answer(body=rss([bare]))
     status, report = run_import(root, f"{old_site.base}/feed/")
     assert status == 0 and "1 new" in report
     assert "it has no id and no link: it was given an id" in report
+    assert "it has no date: it is dated now" in report
     again = run_import(root, f"{old_site.base}/feed/")[1]
-    assert "1 unchanged" in again  # the same derived id: no duplicate
+    assert "1 unchanged" in again  # the same id and date: no duplicate, no change
 
 
 def test_the_command_line_prints_what_it_did_and_exits_1_on_failure(

@@ -248,7 +248,7 @@ def _json_item(value: dict[str, Any], feed: dict[str, Any], position: str) -> It
 
 
 def derived_item_id(item: Item) -> str:
-    """An id for an item that has neither id nor link, from what it says (stable across
-    imports of the same item)."""
-    key = f"{item.title}|{item.date.isoformat() if item.date else ''}|{item.html[:2000]}"
+    """An id for an item that has neither id nor link, from what it says: the same at every
+    import of the same item (two items saying exactly the same are one)."""
+    key = f"{item.title}|{item.html[:4000]}"  # (not the date: one may be given it later)
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'feeds-import:' + key)}"

@@ -33,7 +33,7 @@ from .media import MediaFetcher
 from .plan import wanted_redirects
 from .redirects import add_redirects, missing_redirects
 from .sources import read_source
-from .storyfiles import Draft, draft_story, stamp
+from .storyfiles import Draft, draft_id, draft_story, stamp
 
 RECORD = "imports.json"  # in the state folder: what each import wrote
 
@@ -93,6 +93,8 @@ class Importer:
         print(line, file=self.out, flush=True)
 
     def _import(self, item: Item) -> None:
+        if item.date is None:
+            self._date_undated(item)
         try:
             draft = draft_story(item, self.settings, self.section, self.now)
         except (FeedsError, ValueError) as error:
@@ -122,6 +124,18 @@ class Importer:
             self._write(relative, draft, "new", item.position)
         else:
             self._update(relative, draft, item.position)
+
+    def _date_undated(self, item: Item) -> None:
+        """An item without a date keeps the date its story got at its first import (so that
+        importing again changes nothing); a new one is dated now, with a warning."""
+        existing = self.by_id.get(draft_id(item))
+        if existing is not None:
+            try:
+                item.date = read_story(self.root, CONTENT_PREFIX + existing, self.settings).date
+                return
+            except FeedsError:
+                pass
+        item.warnings.append("it has no date: it is dated now, the moment of this import")
 
     def _update(self, relative: str, draft: Draft, position: str) -> None:
         path = self.root / CONTENT / relative

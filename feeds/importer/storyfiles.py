@@ -115,18 +115,26 @@ def _is_alias(link: str | None, path: str) -> bool:
     return old != "/" and old != old_address(path)
 
 
+def draft_id(item: Item) -> str:
+    """The id an item's story gets: its own when it is a URI, else one made from it."""
+    raw = (item.id or item.link or "").strip()
+    if not raw:
+        return derived_item_id(item)
+    if is_uri(raw) and len(raw) <= 500:
+        return raw
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'feeds-import-id:' + raw)}"
+
+
 def _story_id(item: Item) -> str:
+    found = draft_id(item)
     raw = (item.id or item.link or "").strip()
     if not raw:
         item.warnings.append("it has no id and no link: it was given an id from its title "
                              "and date, which readers have not seen before")
-        return derived_item_id(item)
-    if is_uri(raw) and len(raw) <= 500:
-        return raw
-    new = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'feeds-import-id:' + raw)}"
-    item.warnings.append("its id is not a URI, which Atom requires: it was given one made from "
-                         "it; readers that knew the old one may show it again")
-    return new
+    elif found != raw:
+        item.warnings.append("its id is not a URI, which Atom requires: it was given one made "
+                             "from it; readers that knew the old one may show it again")
+    return found
 
 
 def _title(item: Item, body: str) -> str:
