@@ -284,6 +284,18 @@ def test_bad_sources_are_named_and_nothing_is_half_written(
         assert stories(root) == [], path
     status, report = run_import(root, str(tmp_path / "no-such-file.xml"))
     assert status == 1 and "no such file" in report
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaa">'
+                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                    '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel>'
+                    '<title>&b;</title></channel></rss>')
+    status, report = run_import(root, str(bomb))
+    assert status == 1 and "declares XML entities" in report
+    cut = tmp_path / "cut.xml"
+    cut.write_bytes(WXR.read_bytes()[:5000])
+    status, report = run_import(root, str(cut))
+    assert status == 1 and "the export is not well-formed XML (line" in report
+    assert stories(root) == []
 
 
 def test_an_item_without_id_link_or_date_gets_them_once_with_warnings(

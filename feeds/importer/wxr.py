@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from .convert import MORE, plain_text, wordpress_html
@@ -70,7 +71,10 @@ def read_wxr(source: str, data: Path | bytes) -> SourceReport:
             _take(element, export, report)
     except FetchError:
         raise
-    except Exception as exc:  # noqa: BLE001 - expat and defusedxml raise several kinds
+    except DefusedXmlException:
+        raise FetchError(f"{source}: the file declares XML entities or a DTD, which a "
+                         "WordPress export never does, so nothing of it is imported.") from None
+    except Exception as exc:  # noqa: BLE001 - expat raises several kinds
         line = getattr(exc, "position", (None,))[0]
         where = f" (line {line})" if line else ""
         raise FetchError(f"{source}: the export is not well-formed XML{where}, so nothing of it "
