@@ -11,7 +11,6 @@ is what makes a first start of a whole archive fast.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import mmap
 import os
@@ -31,7 +30,7 @@ from ..errors import FeedsError
 from ..site.config import Settings
 from ..site.files import FileData, Signature, read_file, signature
 from ..site.media import content_path, local_file, references
-from ..site.story import Story
+from ..site.story import COMPACT, Story
 from ..site.storyfile import parse_story
 from .groups import groups_of
 
@@ -117,7 +116,7 @@ def _describe(root: Path, settings: Settings, story: Story, stamp: Signature) ->
 def _dump(value: object) -> str:
     if not value:
         return "[]"  # most lists are empty: no need to ask the encoder
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return COMPACT.encode(value)
 
 
 def child_main() -> None:

@@ -185,11 +185,17 @@ def read_file(root: Path, source: str) -> FileData:
     instead of hanging the reader; a symlink must lead to a file inside the site.
     """
     path = os.path.join(root, source)
-    if not _inside(str(root), path):
-        raise StoryError("this is a link to a file outside the site: copy the file in instead.",
-                         source)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        try:  # a plain file (nearly all): no look at the path first
+            fd = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            if not _inside(str(root), path):  # a symlink: it must stay in the site
+                raise StoryError("this is a link to a file outside the site: copy the file in "
+                                 "instead.", source) from None
+            fd = os.open(path, flags)
     except OSError as exc:
         if exc.errno in (errno.ENXIO, errno.EOPNOTSUPP):  # a socket cannot even be opened
             raise StoryError(_NOT_REGULAR, source) from None

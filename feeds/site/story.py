@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+# Compact JSON, as the catalogue keeps it (one encoder: making one per call costs as much
+# as encoding a short list).
+COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 
 @dataclass(frozen=True, slots=True)
 class Author:
@@ -76,14 +80,14 @@ class Story:
 
     def to_json(self) -> str:
         """Return the story as compact JSON (the catalogue's form of it)."""
-        return json.dumps([
+        return COMPACT.encode([
             self.path, self.source, self.title, self.id, self.date.isoformat(),
             self.updated.isoformat(), [[a.name, a.email, a.uri] for a in self.authors],
             self.section, list(self.tags), self.summary, self.body,
             [self.image.url, self.image.alt] if self.image else None,
             [[e.url, e.type, e.length] for e in self.enclosures], self.link, self.draft,
             list(self.aliases),
-        ], ensure_ascii=False, separators=(",", ":"))
+        ])
 
     @classmethod
     def from_json(cls, text: str) -> Story:
