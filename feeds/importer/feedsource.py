@@ -65,11 +65,14 @@ def _pages(first: Fetched, source: str,
     """Yield each page of a feed's history with what it holds, first page first."""
     fetched = first
     wordpress_page = 1
+    known: set[str] = set()  # item ids met so far
     while True:
-        report, following, wordpress = _read_page(fetched, source, len(seen))
+        report, following, wordpress = _read_page(fetched, source)
         yield fetched, report
-        if wordpress and not following and report.items and is_url(source):
-            wordpress_page += 1
+        fresh = {i.id or i.link or i.position for i in report.items} - known
+        known |= fresh
+        if wordpress and not following and fresh and is_url(source):
+            wordpress_page += 1  # (a site that ignores ?paged gives nothing new: the end)
             following = [_with_page(first.url, wordpress_page)]
         following = [u for u in following if u not in seen]
         if not following:
@@ -81,7 +84,7 @@ def _pages(first: Fetched, source: str,
         try:
             fetched = fetch(following[0])
         except FetchError as error:
-            if wordpress and "answered 404" in error.message:
+            if wordpress and error.status == 404:
                 return  # WordPress' pages end in a 404
             raise FetchError(f"{source}: page {len(seen)} of its history ({following[0]}) "
                              f"cannot be read, so nothing of it is imported: {error.message}"
@@ -93,13 +96,13 @@ def _with_page(url: str, number: int) -> str:
     return f"{base}{'&' if '?' in base else '?'}paged={number}"
 
 
-def _read_page(fetched: Fetched, source: str, number: int) -> tuple[SourceReport, list[str], bool]:
+def _read_page(fetched: Fetched, source: str) -> tuple[SourceReport, list[str], bool]:
     if is_json_feed(fetched):
-        return _read_json(fetched, source, number)
-    return _read_xml(fetched, source, number)
+        return _read_json(fetched, source)
+    return _read_xml(fetched, source)
 
 
-def _read_xml(fetched: Fetched, source: str, number: int) -> tuple[SourceReport, list[str], bool]:
+def _read_xml(fetched: Fetched, source: str) -> tuple[SourceReport, list[str], bool]:
     parsed = feedparser.parse(fetched.body, response_headers={
         "content-location": fetched.url, "content-type": fetched.content_type or "text/xml"})
     kind = _KINDS.get(parsed.version or "")
@@ -197,7 +200,7 @@ def _image(entry: Any) -> tuple[str, str] | None:
     return None
 
 
-def _read_json(fetched: Fetched, source: str, number: int) -> tuple[SourceReport, list[str], bool]:
+def _read_json(fetched: Fetched, source: str) -> tuple[SourceReport, list[str], bool]:
     try:
         data = json.loads(fetched.body)
     except (ValueError, UnicodeDecodeError) as exc:

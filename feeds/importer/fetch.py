@@ -29,6 +29,10 @@ USER_AGENT = f"feeds-import/{__version__} (+https://pypi.org/project/feeds/)"
 class FetchError(FeedsError):
     """A source could not be read; the message says why and what to do."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the HTTP status that said no, if one did
+
 
 @dataclass(frozen=True, slots=True)
 class Fetched:
@@ -73,7 +77,7 @@ def open_url(url: str) -> Any:
             raise FetchError(f"{url}: the redirects go round in a loop or past {MAX_REDIRECTS} "
                              "hops: give the feed's final address.") from None
         raise FetchError(f"{url}: the server answered {exc.code} {exc.reason}: check the "
-                         "address.", ) from None
+                         "address.", exc.code) from None
     except urllib.error.URLError as exc:
         raise FetchError(f"{url}: cannot connect ({exc.reason}): check the address and the "
                          "network.") from None
