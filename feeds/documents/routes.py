@@ -147,6 +147,22 @@ def render(view: View, path: str) -> Result:
     return None
 
 
+def candidate_keys(path: str) -> set[str]:
+    """Return the catalogue keys whose change could make ``path`` answer (the group it could
+    be a page or feed of, the story it could be, an alias): what a cached 404 depends on."""
+    keys = {f"path:{path}"}  # an alias, as the ledger records it
+    probes = [path]
+    if not path.endswith("/") and "." not in path.rpartition("/")[2]:
+        probes.append(path + "/")  # it would answer 308 once that exists
+    for probe in probes:
+        for target in parse(probe):
+            if target.route in _RENDERERS and target.route != "story":
+                keys.add("groups" if target.route == "opml" else f"group:{target.group}")
+            elif target.route == "story":
+                keys.add(f"path:{target.path}")
+    return keys
+
+
 def is_feed(path: str) -> bool:
     """Tell whether ``path`` has the shape of a subscription feed (WebSub and Link headers)."""
     return any(t.route == "feed" for t in parse(path))
