@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check feeds tests bench tools
 	$(BIN)/mypy
 
-# Chromium and newsboat, which the end-to-end tests drive (Debian packages).
+# The Debian programs the end-to-end tests drive: chromium, newsboat, rss2email, varnish, nginx.
 system-packages:
 	tools/system-packages
 
