@@ -18,6 +18,27 @@ from .conftest import REPO
 START_TIMEOUT = 20.0
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def fetch(base: str, path: str, headers: dict[str, str] | None = None,
+          method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    """Send one request as a reader would (redirects shown, not followed); return status,
+    headers (lower-cased names) and body."""
+    request = urllib.request.Request(base + path, headers=headers or {}, method=method)
+    try:
+        with _OPENER.open(request, timeout=10) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, \
+                response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
 def program(name: str) -> str:
     """Return the path of a Debian program (Varnish and nginx live in /usr/sbin)."""
     found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin")
@@ -96,8 +117,9 @@ def start_nginx(work: Path, port: int, server_conf: Path) -> Proxy:
     prefix = work / "nginx"
     (prefix / "logs").mkdir(parents=True, exist_ok=True)
     conf = prefix / "nginx.conf"
+    user = "user root;\n" if os.geteuid() == 0 else ""  # (else its workers run as nobody)
     conf.write_text(
-        "daemon off;\nworker_processes 1;\npid nginx.pid;\nerror_log logs/error.log;\n"
+        f"{user}daemon off;\nworker_processes 1;\npid nginx.pid;\nerror_log logs/error.log;\n"
         "events { worker_connections 256; }\n"
         f"http {{\n  access_log off;\n  client_body_temp_path {prefix}/tmp;\n"
         f"  proxy_temp_path {prefix}/tmp;\n  fastcgi_temp_path {prefix}/tmp;\n"

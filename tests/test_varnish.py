@@ -5,8 +5,6 @@ from __future__ import annotations
 import gzip
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,21 +12,10 @@ from pathlib import Path
 import pytest
 
 from .conftest import Server, free_port, story_text, write_config, write_story
-from .proxies import Proxy, program, start_varnish
+from .proxies import Proxy, fetch, program, start_varnish
 
 FEEDS = ["/rss.xml", "/atom.xml", "/feed.json", "/world/rss.xml", "/tags/defence/atom.xml"]
 STORM = 2000
-
-
-def fetch(base: str, path: str, headers: dict[str, str] | None = None,
-          method: str = "GET") -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(base + path, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, \
-                response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
 
 
 def is_hit(headers: dict[str, str]) -> bool:

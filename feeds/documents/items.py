@@ -52,6 +52,12 @@ class _HtmlCache:
 _CACHE = _HtmlCache(HTML_CACHE_BYTES)
 
 
+def widen_html_cache(budget: int) -> None:
+    """Let this process keep more story HTML (a static build renders every story, each into
+    several documents)."""
+    _CACHE.budget = max(_CACHE.budget, budget)
+
+
 def permalink(settings: Settings, story: Story) -> str:
     """Return the absolute URL of a story's page."""
     return settings.url(quote(story.url_path))

@@ -8,14 +8,13 @@ own; Last-Modified comes from the catalogue (``View.last_modified``).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..documents.document import Document, Redirect
+from ..documents.document import Document, Redirect, compress
 from ..documents.headers import PAGE_POLICY, SECURITY, Headers
 from .conditional import Outcome, accepts_gzip, evaluate, http_date
 
@@ -62,7 +61,7 @@ class Prepared:
 def prepare(document: Document, last_modified: int, cache_control: str,
             extra: Iterable[tuple[str, str]] = (), deps: frozenset[str] = frozenset()) -> Prepared:
     """Compress a document once and build every header list it will be answered with."""
-    compressed = gzip.compress(document.body, compresslevel=9, mtime=0)  # mtime=0: stable bytes
+    compressed = compress(document.body)
     common = [
         ("Last-Modified", http_date(last_modified)),
         ("Cache-Control", cache_control),
