@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from . import __version__
-from .app import ROOT_VARIABLE
+from . import ROOT_VARIABLE, __version__
 from .catalog.publisher import Publisher
 from .catalog.store import Problem
 from .errors import FeedsError

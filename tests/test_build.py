@@ -87,6 +87,7 @@ def test_a_second_build_rewrites_only_what_changed(site: Path, tmp_path: Path,
     rewritten = {name for name in first if after.get(name) != first[name]}
     assert "world/story-0/index.html" in rewritten
     assert b"A corrected body." in (out / "world/story-0/index.html").read_bytes()
+    assert b"A corrected body." in (out / "archive/1.xml").read_bytes()  # not the HTML kept
     assert summary.written == len([n for n in rewritten if not n.endswith(".gz")])
     assert 0 < summary.written < 12, "the story's page and the feeds and archives showing it"
     assert summary.deleted == 0

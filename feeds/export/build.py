@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote
 
 from ..catalog.publisher import Publisher, PublisherBusy
@@ -38,13 +39,24 @@ from ..catalog.store import (
     meta,
     parse_settings,
 )
+from ..documents.items import adopt_bodies, keep_html_in, widen_html_cache
 from ..errors import FeedsError
 from ..site.config import Settings
 from ..site.files import CONTENT
 from ..site.media import local_file
+from .htmlstore import StoredHtml
 from .manifest import Manifest, Record
 from .plan import GONE, NOT_FOUND, STATIC, Plan, plan
-from .render import Done, Job, Renderer, intact, run_jobs, start_worker
+from .render import (
+    BUILD_HTML_CACHE,
+    Done,
+    Job,
+    Renderer,
+    intact,
+    run_bodies,
+    run_jobs,
+    start_worker,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +64,10 @@ NOT_FOUND_FILE = "_feeds/404.html"  # outside every URL the site answers (no sto
 GONE_FILE = "_feeds/410.html"
 AHEAD_WAIT = 5.0  # seconds a build waits at most for the catalogue's newest second to come
 IN_PROCESS = 64  # fewer documents than this are rendered without starting workers
+PREPASS = 2000  # from this many documents, the stories' HTML is made first, once each
 CHUNK = 16  # documents handed to a worker at once
+BODY_CHUNK = 100  # stories whose HTML a worker makes at once
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -124,10 +139,15 @@ def build(root: Path, out: Path, processes: int | None = None,
             born = int(meta(db, "born", 0))  # type: ignore[call-overload]
             _wait_for(int(meta(db, "stamp", 0)))  # type: ignore[call-overload]
         manifest = Manifest(root / STATE_FOLDER, out)
+        html = StoredHtml(manifest.path, writable=True)
+        keep_html_in(html)
         try:
             summary = Summary(out, found, view.settings)
-            _write(root, db, manifest, born, version, summary, processes)
+            full = _write(root, db, manifest, born, version, summary, processes)
+            html.save(prune=full)
         finally:
+            keep_html_in(None)
+            html.close()
             manifest.close()
     finally:
         db.close()
@@ -145,7 +165,8 @@ def _wait_for(stamp: int) -> None:
 
 
 def _write(root: Path, db: object, manifest: Manifest, born: int, version: int,
-           summary: Summary, processes: int | None) -> None:
+           summary: Summary, processes: int | None) -> bool:
+    """Write what changed; return whether every story's HTML was made or read (a full build)."""
     out, found = summary.out, summary.plan
     out.mkdir(parents=True, exist_ok=True)
     old = manifest.records()
@@ -156,41 +177,62 @@ def _write(root: Path, db: object, manifest: Manifest, born: int, version: int,
         keys = set(changed_keys(db, since))  # type: ignore[arg-type]
         due = ({path for path in found.documents} if "settings" in keys else
                {old[name].path for name in manifest.depending_on(keys) if name in old})
-    jobs = []
-    for path in found.documents:
-        name = file_name(path)
+    jobs, names = [], [file_name(path) for path in found.documents]
+    for path, name in zip(found.documents, names, strict=True):
         record = old.get(name)
         if (path in due or record is None or record.kind != "document"
                 or not intact(out, name, record.size, record.mtime_ns)):
             jobs.append(Job(path, name, *((record.digest, record.size, record.mtime_ns)
                                           if record is not None else ())))
-    done = _render(jobs, root, out, processes)
+    done, full = _render(jobs, root, out, manifest.path, processes)
     changed = _documents(done, summary)
     changed += _copies(root, out, old, summary)
     rendered = {job.name for job in jobs}
     kept = {record.name for record in changed}
-    kept |= {name for name in map(file_name, found.documents) if name not in rendered}
+    kept.update(name for name in names if name not in rendered)
     removed = [record for name, record in old.items() if name not in kept]
     for record in removed:
         _delete(out, record)
     summary.deleted = len(removed)
     summary.unchanged += len(found.documents) - len(jobs)
     manifest.save(born, version, changed, removed)
+    return full
 
 
-def _render(jobs: list[Job], root: Path, out: Path, processes: int | None) -> list[Done]:
-    """Render the jobs: here when they are few, else in a worker process per core."""
+def _render(jobs: list[Job], root: Path, out: Path, manifest: Path,
+            processes: int | None) -> tuple[list[Done], bool]:
+    """Render the jobs: here when they are few, else in a worker process per core; return
+    what was done, and whether every story's HTML was made first."""
     catalog = catalog_path(root)
     if len(jobs) < IN_PROCESS:
         renderer = Renderer(catalog, out)
         try:
-            return [renderer.run(job) for job in jobs]
+            return [renderer.run(job) for job in jobs], False
         finally:
             renderer.db.close()
-    chunks = [jobs[start:start + CHUNK] for start in range(0, len(jobs), CHUNK)]
     context = multiprocessing.get_context("fork")
-    with context.Pool(processes or os.cpu_count() or 1, start_worker, (catalog, out)) as pool:
-        return [done for part in pool.imap_unordered(run_jobs, chunks) for done in part]
+    processes = processes or os.cpu_count() or 1
+    setup = (catalog, out, manifest)
+    full = len(jobs) >= PREPASS
+    if full:
+        # Every story is in several documents: make (or read) each one's HTML once, here,
+        # where the processes that render the documents will find it (forked after).
+        widen_html_cache(BUILD_HTML_CACHE)
+        db = connect_reader(catalog)
+        try:
+            ids = [story_id for (story_id,) in db.execute("SELECT id FROM stories WHERE live = 1")]
+        finally:
+            db.close()
+        with context.Pool(processes, start_worker, setup) as pool:
+            for entries in pool.imap_unordered(run_bodies, _chunks(ids, BODY_CHUNK)):
+                adopt_bodies(entries)
+    with context.Pool(processes, start_worker, setup) as pool:
+        return [done for part in pool.imap_unordered(run_jobs, _chunks(jobs, CHUNK))
+                for done in part], full
+
+
+def _chunks(items: list[T], size: int) -> list[list[T]]:
+    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 def _documents(done: list[Done], summary: Summary) -> list[Record]:

@@ -53,7 +53,8 @@ class Manifest:
         folder = state / FOLDER
         folder.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256(str(out).encode()).hexdigest()[:16]
-        self.db = sqlite3.connect(folder / f"{name}.sqlite3", isolation_level=None)
+        self.path = folder / f"{name}.sqlite3"
+        self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
@@ -73,10 +74,19 @@ class Manifest:
         return int(version) if isinstance(version, int) else None
 
     def records(self) -> dict[str, Record]:
-        """Return every file the last build wrote, by name."""
-        return {name: Record(name, path, kind, digest, size, mtime_ns, tuple(json.loads(deps)))
-                for name, path, kind, digest, size, mtime_ns, deps
-                in self.db.execute("SELECT * FROM files")}
+        """Return every file the last build wrote, by name (without their keys: ``save``
+        reads those of the files it replaces)."""
+        return {row[0]: Record(*row) for row in self.db.execute(
+            "SELECT name, path, kind, digest, size, mtime_ns FROM files")}
+
+    def _deps(self, names: list[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(names), CHUNK):
+            chunk = names[start:start + CHUNK]
+            found.update((name, json.loads(deps)) for name, deps in self.db.execute(
+                f"SELECT name, deps FROM files WHERE name IN ({','.join('?' * len(chunk))})",
+                chunk))
+        return found
 
     def depending_on(self, keys: Iterable[str]) -> set[str]:
         """Return the files whose documents read one of ``keys``."""
@@ -92,13 +102,14 @@ class Manifest:
              removed: Iterable[Record]) -> None:
         """Record what this build wrote, and what it deleted, as one transaction."""
         db = self.db
+        changed, removed = list(changed), list(removed)
         db.execute("BEGIN")
         try:
-            for record in removed:
-                db.execute("DELETE FROM files WHERE name = ?", (record.name,))
+            for name, keys in self._deps([record.name for record in removed]).items():
+                db.execute("DELETE FROM files WHERE name = ?", (name,))
                 db.executemany("DELETE FROM deps WHERE key = ? AND name = ?",
-                               [(key, record.name) for key in record.deps])
-            old = {row[0]: json.loads(row[1]) for row in db.execute("SELECT name, deps FROM files")}
+                               [(key, name) for key in keys])
+            old = self._deps([record.name for record in changed])
             rows, added, dropped = [], [], []
             for record in changed:
                 rows.append((record.name, record.path, record.kind, record.digest, record.size,

@@ -18,10 +18,12 @@ from pathlib import Path
 
 from ..catalog.store import View, connect_reader, parse_settings
 from ..documents.document import Document, Redirect, compress
-from ..documents.items import widen_html_cache
-from ..documents.pages import gone_page, not_found_page
+from ..documents.items import HtmlEntry, keep_html_in, render_bodies, widen_html_cache
+from ..documents.pages import freeze_templates, gone_page, not_found_page
 from ..documents.routes import render
 from ..site.config import Settings
+from ..site.story import Story
+from .htmlstore import StoredHtml
 from .plan import GONE, NOT_FOUND
 
 NS = 1_000_000_000
@@ -59,10 +61,9 @@ def digest_of(body: bytes) -> str:
 
 
 def intact(out: Path, name: str, size: int, mtime_ns: int) -> bool:
-    """Tell whether a file and its gzip twin are as a build left them."""
+    """Tell whether a file is as a build left it (its gzip twin is written with it)."""
     try:
-        info = os.stat(out / name)
-        os.stat(out / f"{name}.gz")
+        info = os.stat(f"{out}/{name}")
     except OSError:
         return False
     return info.st_size == size and info.st_mtime_ns == mtime_ns
@@ -127,10 +128,13 @@ class Renderer:
 _RENDERER: Renderer | None = None
 
 
-def start_worker(catalog: Path, out: Path) -> None:
-    """Set up a worker process of the build's pool (its own connection, a roomy HTML cache)."""
+def start_worker(catalog: Path, out: Path, manifest: Path) -> None:
+    """Set up a worker process of the build's pool (its own connection, a roomy HTML cache
+    reading the HTML kept by the last build, templates read once)."""
     global _RENDERER
     widen_html_cache(BUILD_HTML_CACHE)
+    keep_html_in(StoredHtml(manifest, writable=False))
+    freeze_templates()
     _RENDERER = Renderer(catalog, out)
 
 
@@ -138,3 +142,14 @@ def run_jobs(jobs: list[Job]) -> list[Done]:
     """Render a chunk of jobs in a worker process."""
     assert _RENDERER is not None, "start_worker first"
     return [_RENDERER.run(job) for job in jobs]
+
+
+def run_bodies(ids: list[str]) -> list[HtmlEntry]:
+    """Make the HTML of a chunk of live stories in a worker process (``items.render_bodies``)."""
+    assert _RENDERER is not None, "start_worker first"
+    db = _RENDERER.db
+    marks = ",".join("?" * len(ids))
+    texts = db.execute(f"SELECT t.story FROM stories s JOIN texts t ON t.source = s.source "
+                       f"WHERE s.id IN ({marks})", ids).fetchall()
+    raw = db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()[0]
+    return render_bodies(_RENDERER.settings_of(raw), [Story.from_json(t) for (t,) in texts])
