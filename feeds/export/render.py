@@ -21,6 +21,7 @@ from ..documents.document import Document, Redirect, compress
 from ..documents.items import HtmlEntry, keep_html_in, render_bodies, widen_html_cache
 from ..documents.pages import freeze_templates, gone_page, not_found_page
 from ..documents.routes import render
+from ..documents.syndication import widen_entry_cache
 from ..site.config import Settings
 from ..site.story import Story
 from .htmlstore import StoredHtml
@@ -28,6 +29,7 @@ from .plan import GONE, NOT_FOUND
 
 NS = 1_000_000_000
 BUILD_HTML_CACHE = 1 << 30  # a build renders every story into several documents
+BUILD_ENTRIES = 100_000  # feed entries a build's worker keeps (about 10 KB each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +135,7 @@ def start_worker(catalog: Path, out: Path, manifest: Path) -> None:
     reading the HTML kept by the last build, templates read once)."""
     global _RENDERER
     widen_html_cache(BUILD_HTML_CACHE)
+    widen_entry_cache(BUILD_ENTRIES)
     keep_html_in(StoredHtml(manifest, writable=False))
     freeze_templates()
     _RENDERER = Renderer(catalog, out)
