@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -164,7 +165,7 @@ def _wait_for(stamp: int) -> None:
         time.sleep(min(0.05, max(0.0, stamp - time.time())))
 
 
-def _write(root: Path, db: object, manifest: Manifest, born: int, version: int,
+def _write(root: Path, db: sqlite3.Connection, manifest: Manifest, born: int, version: int,
            summary: Summary, processes: int | None) -> bool:
     """Write what changed; return whether every story's HTML was made or read (a full build)."""
     out, found = summary.out, summary.plan
@@ -174,7 +175,7 @@ def _write(root: Path, db: object, manifest: Manifest, born: int, version: int,
     if since is None:
         due = set(found.documents)
     else:
-        keys = set(changed_keys(db, since))  # type: ignore[arg-type]
+        keys = set(changed_keys(db, since))
         due = ({path for path in found.documents} if "settings" in keys else
                {old[name].path for name in manifest.depending_on(keys) if name in old})
     jobs, names = [], [file_name(path) for path in found.documents]
