@@ -50,8 +50,9 @@ def _archive(view: View, target: Target) -> Result:
     if newest and target.number == newest + 1:
         # The newest page links the next one before it exists (so the page never
         # changes when it fills); meanwhile its stories are in the subscription feed.
-        group = view.group_name(target.group)
-        return None if group is None else Redirect(urls.feed(group, ATOM.file), 307)
+        # The redirect lasts until the page fills: it depends on the group's count.
+        info = view.group(target.group)
+        return None if info is None else Redirect(urls.feed(info.group, ATOM.file), 307)
     return None
 
 

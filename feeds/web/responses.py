@@ -83,14 +83,15 @@ def prepare(document: Document, last_modified: int, cache_control: str,
 
 
 def prepare_redirect(redirect: Redirect, location: str, cache_control: str,
-                     extra: Iterable[tuple[str, str]] = ()) -> Prepared:
+                     extra: Iterable[tuple[str, str]] = (),
+                     deps: frozenset[str] = frozenset()) -> Prepared:
     """Build the answer of a redirect (its body says where, for people)."""
     body = f"{redirect.status} {REASONS[redirect.status]}: {location}\n".encode()
     headers = [("Location", location), ("Content-Type", "text/plain; charset=utf-8"),
                ("Content-Length", str(len(body))), ("Cache-Control", cache_control),
                *SECURITY, *extra]
     variant = Variant(body, "", {outcome: headers for outcome in Outcome})
-    return Prepared(redirect.status, variant, variant, 0)
+    return Prepared(redirect.status, variant, variant, 0, deps)
 
 
 def _variant(body: bytes, media_type: str, common: Headers, coding: str | None) -> Variant:

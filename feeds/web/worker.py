@@ -170,19 +170,18 @@ class Worker:
                                   "feeds; please report it."
             raise RenderError(self.failures[path]) from exc
         self.failures.pop(path, None)
-        self.documents.put(path, prepared, prepared.deps or view.deps, prepared.size,
-                           view.version)
+        self.documents.put(path, prepared, prepared.deps, prepared.size, view.version)
         return prepared
 
     def _prepare(self, path: str, result: Document | Redirect, stamp: int,
                  view: View) -> Prepared:
         settings = view.settings
         cache = cache_control(settings)
-        keys = key_headers(settings, view.deps)
+        keys, deps = key_headers(settings, view.deps), frozenset(view.deps)
         if isinstance(result, Redirect):
-            return prepare_redirect(result, settings.href(result.location), cache, keys)
+            return prepare_redirect(result, settings.href(result.location), cache, keys, deps)
         extra = hub_links(settings, path) if result.status == 200 and is_feed(path) else []
-        return prepare(result, stamp, cache, extra + keys, frozenset(view.deps))
+        return prepare(result, stamp, cache, extra + keys, deps)
 
 
 class RenderError(Exception):
