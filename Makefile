@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: serve test lint system-packages bench bench-publish bench-scale screenshots clean
+.PHONY: serve test lint system-packages bench bench-publish bench-scale bench-build screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check feeds tests bench tools
 	$(BIN)/mypy
 
-# Chromium and newsboat, which the end-to-end tests drive (Debian packages).
+# The Debian programs the end-to-end tests drive: chromium, newsboat, rss2email, varnish, nginx.
 system-packages:
 	tools/system-packages
 
@@ -38,6 +38,10 @@ bench-publish: $(STAMP)
 # Sites of 10,000 and 100,000 stories, with and without ids; Hugo beside, where installed.
 bench-scale: $(STAMP)
 	$(BIN)/python -m bench.scale $(BENCH_ARGS)
+
+# feeds build on the 10,000-story site: a full build beside Hugo's, and one-file incremental builds.
+bench-build: $(STAMP)
+	$(BIN)/python -m bench.build $(BENCH_ARGS)
 
 screenshots: $(STAMP) system-packages
 	$(BIN)/python -m tools.screenshots

@@ -56,10 +56,8 @@ import http.client
 import json
 import math
 import os
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -70,6 +68,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .generate import SECTIONS
+from .hugo import HUGO_STORIES, HugoResult, hugo_figures, measure_hugo
 from .latency import (
     FOLDER,
     PUBLISH_TIMEOUT,
@@ -95,9 +94,9 @@ from .servers import (
     launch_feeds,
     peak_rss_bytes,
     pss_bytes,
-    stop,
     wait_for_200,
 )
+from .sites import copy_site, story_files
 
 MB = 1e6
 FEED_FILES = ("rss.xml", "atom.xml", "feed.json")
@@ -108,10 +107,6 @@ PUBLICATIONS = 50
 SCAN_HEAD = 200  # bytes read from the start of a story file to look for its id line
 SCAN_PAUSE = 0.1  # seconds between passes over the files still without an id
 MISS_RUN = 300  # a pass stops after this many files in a row without an id (ids come in order)
-HUGO_STORIES = 10_000
-HUGO_TIMEOUT = 600.0
-HUGO_POLL = 0.002  # seconds between looks at whether hugo has exited
-COPY_IGNORE = shutil.ignore_patterns(".feeds", FOLDER)
 
 # What one round measures, by figure.
 FIRST, BUILT, PEAK, RESTART, PSS = "first", "built", "peak", "restart", "pss"
@@ -164,18 +159,6 @@ class Fetched:
     """The fetches before the memory reading: how many, and what went wrong."""
 
     requests: int
-    problems: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class HugoResult:
-    """Hugo's builds of the same stories: seconds and peak RSS (bytes) per build."""
-
-    version: str
-    stories: int
-    seconds: tuple[float, ...]
-    peak_rss: tuple[float, ...]
-    pages: int | None
     problems: tuple[str, ...]
 
 
@@ -277,22 +260,6 @@ def without_id(text: bytes) -> bytes:
 
 def has_id_line(head: bytes) -> bool:
     return b"\nid:" in head
-
-
-def story_files(root: Path) -> list[Path]:
-    """Return the site's story files in the order of their paths (the publisher's order)."""
-    content = root / "content"
-    found = [path for path in content.rglob("*.md")
-             if path.relative_to(content).parts[0] != FOLDER]
-    return sorted(found, key=lambda path: path.relative_to(root).as_posix())
-
-
-def copy_site(source: Path, target: Path) -> None:
-    """Copy a cached site for one measurement, without its ``.feeds/`` (a first start)."""
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(source, target, ignore=COPY_IGNORE)
-    (target / "content" / FOLDER).mkdir()  # made before launch: no folder event to wait for
-    os.sync()  # the copy's writeback must not compete with the launch about to be timed
 
 
 def page_paths(root: Path) -> list[str]:
@@ -641,126 +608,6 @@ def _ids_bound(targets: Targets) -> float:
     return max(60.0, 5 * targets.ids)
 
 
-# Hugo -----------------------------------------------------------------------------------------
-
-HUGO_CONFIG = """\
-baseURL = "http://127.0.0.1/"
-title = "Bench Daily"
-languageCode = "en"
-"""
-HUGO_PAGE = """\
-<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>
-<body><h1>{{ .Title }}</h1>
-{{ .Content }}
-</body></html>
-"""
-HUGO_LAYOUTS = ("layouts/_default/single.html", "layouts/_default/list.html",
-                "layouts/index.html")
-HUGO_PAGES = re.compile(r"^\s*Pages\s*\|\s*(\d+)", re.MULTILINE)
-
-
-def measure_hugo(hugo: str, source: Path, work: Path, rounds: int) -> HugoResult:
-    """Build the stories of ``source`` with Hugo ``rounds`` times, each into an empty public/."""
-    site = work / "hugo"
-    write_hugo_site(site, source)
-    stories = story_files(site)
-    seconds: list[float] = []
-    peaks: list[float] = []
-    problems: list[str] = []
-    output = ""
-    for number in range(1, rounds + 1):
-        shutil.rmtree(site / "public", ignore_errors=True)
-        try:
-            took, peak, code, output = run_hugo(hugo, site)
-        except (OSError, TimeoutError) as exc:
-            problems.append(f"build {number}: {exc}")
-            continue
-        if code != 0:
-            problems.append(f"build {number} exited with {code}: {output.strip()[-300:]}")
-            continue
-        seconds.append(took)
-        peaks.append(peak)
-        print(f"  hugo build {number}/{rounds}: {took:.2f} s, max RSS {peak / MB:.0f} MB",
-              flush=True)
-    found = HUGO_PAGES.search(output)
-    pages = int(found.group(1)) if found else None
-    problems += _hugo_check(site, stories, pages)
-    return HugoResult(_hugo_version(hugo), len(stories), tuple(seconds), tuple(peaks), pages,
-                      tuple(problems))
-
-
-def write_hugo_site(site: Path, source: Path) -> None:
-    """Write a minimal Hugo site: a config, layouts rendering title and content, and a copy
-    of the stories (Markdown with YAML front matter, which Hugo reads as it is)."""
-    shutil.rmtree(site, ignore_errors=True)
-    shutil.copytree(source / "content", site / "content", ignore=COPY_IGNORE)
-    (site / "config.toml").write_text(HUGO_CONFIG, encoding="utf-8")
-    for layout in HUGO_LAYOUTS:
-        (site / layout).parent.mkdir(parents=True, exist_ok=True)
-        (site / layout).write_text(HUGO_PAGE, encoding="utf-8")
-
-
-def run_hugo(hugo: str, site: Path) -> tuple[float, float, int, str]:
-    """Run one build; return its wall time, the hugo process's peak RSS (bytes), its exit
-    code and its output."""
-    log = site.parent / "hugo.log"
-    command = [hugo, "--source", str(site), "--destination", str(site / "public")]
-    with open(log, "wb") as out:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        code, peak = _reap(process, HUGO_TIMEOUT)
-        took = time.perf_counter() - started
-    finally:
-        if process.returncode is None:
-            stop(process)
-    return took, peak, code, log.read_text(encoding="utf-8", errors="replace")
-
-
-def _reap(process: subprocess.Popen[bytes], timeout: float) -> tuple[int, float]:
-    """Wait (bounded) for the process to exit; return its exit code and peak RSS in bytes.
-
-    ``wait4`` gives the resource use of this one child, where ``RUSAGE_CHILDREN`` would
-    give the largest of every child this benchmark has waited for (the feeds servers too).
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            process.returncode = os.waitstatus_to_exitcode(status)
-            return process.returncode, usage.ru_maxrss * 1024.0  # KiB on Linux
-        time.sleep(HUGO_POLL)
-    raise TimeoutError(f"hugo did not finish within {timeout:.0f} s")
-
-
-def _hugo_check(site: Path, stories: list[Path], pages: int | None) -> list[str]:
-    """Say what shows that Hugo did not render every story."""
-    problems = []
-    if pages is None:
-        problems.append("hugo reported no page count")
-    elif pages < len(stories):
-        problems.append(f"hugo reported {pages:,} pages for {len(stories):,} stories")
-    content, public = site / "content", site / "public"
-    missing = [path for path in stories
-               if not (public / path.relative_to(content).with_suffix("") / "index.html")
-               .is_file()]
-    if missing:
-        problems.append(f"{len(missing):,} stories have no page in public/, e.g. "
-                        f"{missing[0].relative_to(site)}")
-    return problems
-
-
-def _hugo_version(hugo: str) -> str:
-    try:
-        done = subprocess.run([hugo, "version"], capture_output=True, text=True, timeout=30,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return "hugo"
-    return " ".join(done.stdout.split()[:2]) or "hugo"
-
-
 # The report -----------------------------------------------------------------------------------
 
 
@@ -812,17 +659,6 @@ def size_figures(samples: Samples, hugo: HugoResult | None) -> list[Figure]:
         Figure(f"{name}no ids: new story -> every worker (ms)", tuple(ms), None, None,
                _target(DURING_TARGET * 1000, "ms"), DURING_TARGET * 1000, True,
                tuple(samples.problems.get(DURING, ())), "{:,.0f}"),
-    ]
-
-
-def hugo_figures(hugo: HugoResult) -> list[Figure]:
-    """Return Hugo's rows alone, for a run whose sizes do not include Hugo's."""
-    name = f"{hugo.stories:,}:".ljust(9)
-    return [
-        Figure(f"{name}hugo build (s)", (), hugo.seconds, None, "", None, True, hugo.problems,
-               "{:.2f}"),
-        Figure(f"{name}hugo peak RSS (MB)", (), tuple(v / MB for v in hugo.peak_rss), None, "",
-               None, True, hugo.problems, "{:.1f}"),
     ]
 
 

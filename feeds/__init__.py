@@ -1,6 +1,7 @@
 """feeds: publish a folder of story files as RSS, Atom and JSON Feed, live."""
 
 __version__ = "0.1.0"
+ROOT_VARIABLE = "FEEDS_ROOT"  # the site folder, when --root is not given
 
 __all__ = ["__version__", "create_app"]
 

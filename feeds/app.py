@@ -12,11 +12,10 @@ from pathlib import Path
 
 from flask import Flask
 
+from . import ROOT_VARIABLE
 from .web import views
 from .web.fastpath import FastPath
 from .web.worker import Worker
-
-ROOT_VARIABLE = "FEEDS_ROOT"
 
 
 def site_root(root: str | Path | None = None) -> Path:

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from . import __version__
-from .app import ROOT_VARIABLE
+from . import ROOT_VARIABLE, __version__
 from .catalog.publisher import Publisher
 from .catalog.store import Problem
 from .errors import FeedsError
@@ -82,6 +81,18 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", parents=[common],
                                 help="check config.yaml and every story; exit 1 on any problem")
     check.set_defaults(run=_check)
+
+    build = commands.add_parser(
+        "build", parents=[common],
+        help="write the whole site as files (each with a .gz twin), rewriting only what changed")
+    build.add_argument("--out", metavar="DIR", type=Path,
+                       help="the folder to write (default: public/ in the site folder)")
+    build.add_argument("--nginx-conf", metavar="FILE", nargs="?", const="", type=str,
+                       help="also write an nginx server block serving the build (default "
+                            "FILE: <out>.nginx.conf beside the folder)")
+    build.add_argument("--processes", type=int, metavar="N",
+                       help="worker processes for a full build (default: one per core)")
+    build.set_defaults(run=_build)
 
     new = commands.add_parser("new", parents=[common],
                               help="write a new story file, ready to edit, and print its path")
@@ -157,6 +168,26 @@ def _import(args: argparse.Namespace, root: Path) -> int:
         raise FeedsError(f"{root}: no content/ folder: create it, or give the site's --root.")
     importer = Importer(root, settings, args.section, args.dry_run, args.download_media)
     return importer.run(args.sources)
+
+
+def _build(args: argparse.Namespace, root: Path) -> int:
+    from .export.build import build
+    from .export.nginx import write_nginx_conf
+
+    load_settings(root)  # a broken config.yaml is an error here, with its line
+    if args.processes is not None and args.processes < 1:
+        raise FeedsError("--processes must be at least 1.")
+    out = (args.out if args.out is not None else root / "public").resolve()
+    summary = build(root, out, args.processes, say=lambda line: print(line, file=sys.stderr))
+    for problem in summary.problems:
+        print(f"feeds build: {problem}", file=sys.stderr)
+    print(f"feeds build: {summary}")
+    if args.nginx_conf is not None:
+        conf = Path(args.nginx_conf).resolve() if args.nginx_conf else \
+            out.with_name(out.name + ".nginx.conf")
+        written = write_nginx_conf(summary, conf)
+        print(f"feeds build: {'wrote' if written else 'kept'} {conf}")
+    return 0
 
 
 def _new(args: argparse.Namespace, root: Path) -> int:

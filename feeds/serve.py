@@ -6,7 +6,7 @@
      ├── feeds publish               the only process that reads story files:
      │                               watch, parse (in child processes), decide,
      │                               write ids, commit .feeds/catalog.sqlite3,
-     │                               ping WebSub hubs
+     │                               ping WebSub hubs, purge shared caches
      └── granian workers × --workers read the catalogue, keep documents hot,
                                      answer HTTP (feeds.app:create_app)
 
@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from .catalog.publisher import Publisher
+from .documents.purge import CachePurge
 from .documents.websub import Announcer, FeedChanges
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def run_publisher(root: Path, exit_with_parent: bool = False) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    publisher = Publisher(root, on_commit=[FeedChanges(root, Announcer())])
+    publisher = Publisher(root, on_commit=[FeedChanges(root, Announcer()), CachePurge(root)])
     if exit_with_parent:
         parent = os.getppid()
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from feeds.documents.headers import cache_control
 from feeds.errors import ConfigError
+from feeds.site.caching import PurgeTarget
 from feeds.site.config import Settings, load_settings, settings_table
 from feeds.site.story import Author
 
@@ -108,3 +110,51 @@ def test_a_config_that_is_not_a_regular_file_is_an_error_not_a_hang(tmp_path: Pa
     os.mkfifo(tmp_path / "config.yaml")
     with pytest.raises(ConfigError, match="not a regular file"):
         load_settings(tmp_path)
+
+
+def test_the_readme_lists_every_setting_with_its_default() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### config.yaml", 1)[1].split("\n\n", 2)[1]
+    rows = [line.split("|")[1:3] for line in table.splitlines()[2:]]
+    listed = [(key.strip().strip("`"), default.strip()) for key, default in rows]
+    assert [key for key, _ in listed] == [name for name, _, _ in settings_table()]
+    for (key, shown), (_, default, _) in zip(listed, settings_table(), strict=True):
+        if default in ("", None):
+            assert shown in ("empty", "none"), key
+        else:
+            written = str(default).lower() if isinstance(default, bool) else default
+            assert shown == f"`{written}`", key
+
+
+def test_settings_for_shared_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cache_control(Settings.default()) == "public, max-age=900"
+    write(tmp_path, "cache_s_maxage: 86400\ncache_stale_while_revalidate: 30\n"
+                    "cache_stale_if_error: 604800\nsurrogate_key_header: Surrogate-Key\n"
+                    "purge:\n  - http://127.0.0.1:6081/\n"
+                    "  - {url: 'https://api.fastly.example/service/x/purge', method: post,\n"
+                    "     headers: {Fastly-Key: '${FASTLY_KEY}'}}\n")
+    settings = load_settings(tmp_path)
+    assert cache_control(settings) == ("public, max-age=900, s-maxage=86400, "
+                                       "stale-while-revalidate=30, stale-if-error=604800")
+    assert settings.surrogate_key_header == "Surrogate-Key"
+    assert settings.purge[0] == PurgeTarget("http://127.0.0.1:6081/", "PURGE")
+    assert settings.purge[1].method == "POST"
+    monkeypatch.setenv("FASTLY_KEY", "secret")
+    assert settings.purge[1].request_headers() == [("Fastly-Key", "secret")]
+    assert "secret" not in settings.fingerprint()  # the catalogue keeps only the name
+    assert Settings.from_raw(settings.to_raw()) == settings
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("purge: [javascript:alert(1)]\n", "purge"),
+    ("purge: [{url: 'http://127.0.0.1/', method: 'TWO WORDS'}]\n", "purge"),
+    ("purge: [{url: 'http://127.0.0.1/', extra: 1}]\n", "purge"),
+    ("surrogate_key_header: 'x key'\n", "surrogate_key_header"),
+    ("cache_s_maxage: -1\n", "cache_s_maxage"),
+    ("cache_stale_if_error: soon\n", "cache_stale_if_error"),
+])
+def test_wrong_cache_settings_name_the_key(tmp_path: Path, text: str, key: str) -> None:
+    write(tmp_path, "title: A\n" + text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path)
+    assert caught.value.key == key and caught.value.line == 2

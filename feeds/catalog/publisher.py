@@ -236,8 +236,9 @@ class Publisher:
         known = {source: (mtime, size, ino) for source, mtime, size, ino in self.db.execute(
             "SELECT source, mtime_ns, size, ino FROM files")}
         found = set(walked.sources)
+        root = str(self.root)
         changed = [s for s in walked.sources
-                   if s not in known or signature(str(self.root / s)) != known[s]]
+                   if s not in known or signature(os.path.join(root, s)) != known[s]]
         changed += [s for s in known if s not in found]
         # A story missing a media file is read again: the file may have arrived.
         changed += [s for (s,) in self.db.execute(

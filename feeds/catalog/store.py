@@ -284,10 +284,14 @@ class View:
     def by_date(self, key: str, limit: int, offset: int = 0) -> list[Story]:
         """Return a group's live stories by date, newest first (listing pages)."""
         self.deps.add(f"group:{key}")
+        # The places are paged on the date index alone: an OFFSET over the joined rows would
+        # read every skipped story's text (the last page of 10,000 stories took 6 ms).
         return self._stories(
-            "SELECT t.story, s.id FROM members m JOIN stories s ON s.id = m.id "
-            "JOIN texts t ON t.source = s.source WHERE m.grp = ? AND m.live = 1 "
-            "ORDER BY m.date DESC, m.pos DESC LIMIT ? OFFSET ?", (key, limit, offset))
+            "SELECT t.story, s.id FROM (SELECT pos FROM members WHERE grp = ?1 AND live = 1 "
+            "ORDER BY date DESC, pos DESC LIMIT ?2 OFFSET ?3) p "
+            "JOIN members m ON m.grp = ?1 AND m.pos = p.pos JOIN stories s ON s.id = m.id "
+            "JOIN texts t ON t.source = s.source ORDER BY m.date DESC, m.pos DESC",
+            (key, limit, offset))
 
     def members(self, key: str, first: int, end: int, dep: str) -> list[Member]:
         """Return the places ``first <= pos < end`` of a group, newest first, live or left.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import threading
 from collections import OrderedDict
+from typing import Protocol
 from urllib.parse import quote
 
 from ..site.config import Settings
@@ -19,23 +20,46 @@ from ..site.story import Story
 HTML_CACHE_BYTES = 8 << 20
 
 
+HtmlKey = tuple[str, str, str]  # (Markdown, the permalink it is relative to, what is made)
+
+
+class HtmlStore(Protocol):
+    """Where a static build keeps story HTML between builds."""
+
+    def get(self, key: HtmlKey) -> str | None: ...
+
+    def put(self, key: HtmlKey, value: str) -> None: ...
+
+
 class _HtmlCache:
-    """Least recently used story HTML, bounded by the characters it holds."""
+    """Least recently used story HTML, bounded by the characters it holds; behind it, for a
+    static build, a ``store`` that keeps it from one build to the next."""
 
     def __init__(self, budget: int):
         self.budget = budget
         self.size = 0
-        self._items: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+        self.store: HtmlStore | None = None
+        self._items: OrderedDict[HtmlKey, str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str, str]) -> str | None:
+    def get(self, key: HtmlKey) -> str | None:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
-            return found
+                return found
+        if self.store is not None:
+            found = self.store.get(key)
+            if found is not None:
+                self._remember(key, found)
+        return found
 
-    def put(self, key: tuple[str, str, str], value: str) -> None:
+    def put(self, key: HtmlKey, value: str) -> None:
+        self._remember(key, value)
+        if self.store is not None:
+            self.store.put(key, value)
+
+    def _remember(self, key: HtmlKey, value: str) -> None:
         cost = len(value) + len(key[0]) + 64
         if cost > self.budget // 8:
             return  # one huge story must not empty the cache for everyone else
@@ -50,6 +74,38 @@ class _HtmlCache:
 
 
 _CACHE = _HtmlCache(HTML_CACHE_BYTES)
+
+
+def widen_html_cache(budget: int) -> None:
+    """Let this process keep more story HTML (a static build renders every story, each into
+    several documents)."""
+    _CACHE.budget = max(_CACHE.budget, budget)
+
+
+def keep_html_in(store: HtmlStore | None) -> None:
+    """Look for story HTML in ``store`` too, and keep what is made there (None: stop)."""
+    _CACHE.store = store
+
+
+HtmlEntry = tuple[HtmlKey, str]
+
+
+def render_bodies(settings: Settings, stories: list[Story]) -> list[HtmlEntry]:
+    """Return the cached HTML and summaries of these stories, made now: a static build makes
+    them once, in parallel, before the processes that render documents start."""
+    entries = []
+    for story in stories:
+        entries.append(((story.body, permalink(settings, story), "body"),
+                        body_html(settings, story)))
+        if not story.summary:
+            entries.append(((story.body, "", "summary"), summary(story)))
+    return entries
+
+
+def adopt_bodies(entries: list[HtmlEntry]) -> None:
+    """Keep HTML made by ``render_bodies`` in another process."""
+    for key, value in entries:
+        _CACHE.put(key, value)
 
 
 def permalink(settings: Settings, story: Story) -> str:

@@ -31,6 +31,11 @@ _ENV = Environment(
 _ENV.filters["display_date"] = lambda value: f"{value:%-d %B %Y, %H:%M}"
 
 
+def freeze_templates() -> None:
+    """Stop looking at the template files for changes (a build renders thousands of pages)."""
+    _ENV.auto_reload = False
+
+
 @dataclass(frozen=True, slots=True)
 class FeedLink:
     """One feed a page offers."""

@@ -51,8 +51,9 @@ def _archive(view: View, target: Target) -> Result:
     if newest and target.number == newest + 1:
         # The newest page links the next one before it exists (so the page never
         # changes when it fills); meanwhile its stories are in the subscription feed.
-        group = view.group_name(target.group)
-        return None if group is None else Redirect(urls.feed(group, ATOM.file), 307)
+        # The redirect lasts until the page fills: it depends on the group's count.
+        info = view.group(target.group)
+        return None if info is None else Redirect(urls.feed(info.group, ATOM.file), 307)
     return None
 
 
@@ -162,6 +163,22 @@ def _old_address(view: View, path: str) -> Result:
     if found.moved_to is not None:
         return Redirect(urls.story(found.moved_to), 301)
     return gone_page(view)
+
+
+def candidate_keys(path: str) -> set[str]:
+    """Return the catalogue keys whose change could make ``path`` answer (the group it could
+    be a page or feed of, the story it could be, an alias): what a cached 404 depends on."""
+    keys = {f"path:{path}"}  # an alias, as the ledger records it
+    probes = [path]
+    if not path.endswith("/") and "." not in path.rpartition("/")[2]:
+        probes.append(path + "/")  # it would answer 308 once that exists
+    for probe in probes:
+        for target in parse(probe):
+            if target.route in _RENDERERS and target.route != "story":
+                keys.add("groups" if target.route == "opml" else f"group:{target.group}")
+            elif target.route == "story":
+                keys.add(f"path:{target.path}")
+    return keys
 
 
 def is_feed(path: str) -> bool:

@@ -14,10 +14,14 @@ import html
 import json
 import math
 import mimetypes
+import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from feedgen.entry import FeedEntry
+from feedgen.ext.dc import DcEntryExtension
+from feedgen.ext.media import MediaEntryExtension
 from feedgen.feed import FeedGenerator
 
 from .. import __version__
@@ -33,6 +37,7 @@ if TYPE_CHECKING:
     from .formats import Format
 
 GENERATOR = "feeds"
+ENTRY_CACHE = 1024  # entries of stories kept (their text is shared with items' HTML cache)
 GENERATOR_URI = "https://pypi.org/project/feeds/"
 ATOM_TYPE = "application/atom+xml"
 
@@ -93,14 +98,49 @@ def _generator(settings: Settings, spec: FeedSpec, fmt: Format) -> FeedGenerator
     if settings.copyright:
         fg.rights(settings.copyright)
     for story in spec.entries:
-        fg.add_entry(_entry(settings, story), order="append")
+        fg.add_entry(_ENTRIES.get(settings, story), order="append")
     return fg
+
+
+class _Entries:
+    """The feed entries of recently written stories: a story is in many feeds (its groups',
+    in three formats, and their archive pages), and feedgen only reads an entry to write it."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[tuple[Settings, Story], FeedEntry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, settings: Settings, story: Story) -> FeedEntry:
+        key = (settings, story)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        found = _entry(settings, story)
+        with self._lock:
+            self._items[key] = found
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return found
+
+
+_ENTRIES = _Entries(ENTRY_CACHE)
+
+
+def widen_entry_cache(size: int) -> None:
+    """Keep more entries in this process (a static build writes every story into several
+    feeds and archive pages)."""
+    _ENTRIES.size = max(_ENTRIES.size, size)
 
 
 def _entry(settings: Settings, story: Story) -> FeedEntry:
     fe = FeedEntry()
-    fe.load_extension("dc", atom=False, rss=True)
-    fe.load_extension("media", atom=True, rss=True)
+    # The classes load_extension would import by name: its failed import of a module
+    # "feedgen.ext.<name>_entry" first cost a third of rendering an archive page.
+    fe.register_extension("dc", DcEntryExtension, atom=False, rss=True)
+    fe.register_extension("media", MediaEntryExtension, atom=True, rss=True)
     fe.register_extension("links", EntryLinks, atom=True, rss=True)
     url = permalink(settings, story)
     fe.id(story.id)

@@ -11,125 +11,70 @@ logged and retried and never slows publishing or a request.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import logging
-import queue
-import threading
-import time
-import urllib.error
+import sqlite3
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalog.groups import Group
-from ..catalog.store import View, catalog_path, connect_reader, parse_settings
+from ..catalog.store import View, parse_settings
 from . import urls
 from .document import Document
 from .formats import FORMATS
+from .hooks import CommitHook
+from .outbox import FIRST_DELAY, TIMEOUT, Outbox
 from .routes import render
 
 log = logging.getLogger(__name__)
 
 MAX_GROUPS = 2000  # feeds checked after one commit (a settings change touches every one)
-ATTEMPTS = 6  # 1 + 5 retries, after 1, 2, 4, 8 and 16 seconds
-FIRST_DELAY = 1.0
-TIMEOUT = 5.0
 
 
-@dataclass(order=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class _Ping:
-    due: float
-    hub: str = field(compare=False)
-    url: str = field(compare=False)
-    attempt: int = field(default=1, compare=False)
+    hub: str
+    url: str
+
+    def __str__(self) -> str:
+        return f"telling {self.hub} of {self.url}"
 
 
 class Announcer:
     """Queue ``hub.mode=publish`` pings for feed URLs and send them in the background."""
 
     def __init__(self, first_delay: float = FIRST_DELAY):
-        self._first_delay = first_delay
-        self._queue: list[_Ping] = []
-        self._ready = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="feeds-websub", daemon=True)
-        self._thread.start()
+        self._outbox: Outbox[_Ping] = Outbox(_send, "WebSub", first_delay)
 
     def announce(self, url: str, hubs: tuple[str, ...]) -> None:
         """Schedule a ping of every hub for ``url`` (returns at once)."""
-        with self._ready:
-            now = time.monotonic()
-            for hub in hubs:
-                if not any(p.hub == hub and p.url == url and p.attempt == 1 for p in self._queue):
-                    heapq.heappush(self._queue, _Ping(now, hub, url))
-            self._ready.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._ready:
-                while not self._queue or self._queue[0].due > time.monotonic():
-                    wait = self._queue[0].due - time.monotonic() if self._queue else None
-                    self._ready.wait(wait)
-                ping = heapq.heappop(self._queue)
-            self._send(ping)
-
-    def _send(self, ping: _Ping) -> None:
-        body = urllib.parse.urlencode({"hub.mode": "publish", "hub.url": ping.url}).encode()
-        request = urllib.request.Request(
-            ping.hub, data=body, method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded"})
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-                log.info("WebSub: %s told of %s (%s)", ping.hub, ping.url, response.status)
-                return
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = exc
-        if ping.attempt >= ATTEMPTS:
-            log.error("WebSub: gave up telling %s of %s after %d attempts (%s)",
-                      ping.hub, ping.url, ping.attempt, reason)
-            return
-        delay = self._first_delay * 2 ** (ping.attempt - 1)
-        log.warning("WebSub: %s did not take the ping for %s (%s); retrying in %.0f s",
-                    ping.hub, ping.url, reason, delay)
-        with self._ready:
-            heapq.heappush(self._queue, _Ping(time.monotonic() + delay, ping.hub, ping.url,
-                                              ping.attempt + 1))
-            self._ready.notify()
+        for hub in hubs:
+            self._outbox.put(_Ping(hub, url))
 
 
-class FeedChanges:
+def _send(ping: _Ping) -> str:
+    body = urllib.parse.urlencode({"hub.mode": "publish", "hub.url": ping.url}).encode()
+    request = urllib.request.Request(
+        ping.hub, data=body, method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        return f"{ping.hub} told of {ping.url} ({response.status})"
+
+
+class FeedChanges(CommitHook):
     """A publication hook: announce the subscription feeds whose bytes a commit changed."""
 
+    name = "WebSub"
+
     def __init__(self, root: Path, announcer: Announcer):
-        self.root = root
         self.announcer = announcer
         self._etags: dict[str, str] = {}
-        self._commits: queue.SimpleQueue[set[str]] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="feeds-websub-check", daemon=True)
-        self._thread.start()
+        super().__init__(root)
 
-    def __call__(self, keys: set[str], version: int) -> None:
-        self._commits.put(keys)
-
-    def _run(self) -> None:
-        db = None
-        while True:
-            keys = self._commits.get()
-            try:
-                while True:
-                    keys |= self._commits.get_nowait()
-            except queue.Empty:
-                pass
-            try:
-                db = db or connect_reader(catalog_path(self.root))
-                self._check(db, keys)
-            except Exception:  # noqa: BLE001 - a check that fails must not stop the next
-                log.exception("WebSub: cannot check which feeds changed")
-                db = None
-
-    def _check(self, db: object, keys: set[str]) -> None:
-        with View(db, parse_settings) as view:  # type: ignore[arg-type]
+    def handle(self, db: sqlite3.Connection, keys: set[str]) -> None:
+        with View(db, parse_settings) as view:
             if not view.settings.hubs:
                 return
             for key in sorted(self._groups(view, keys))[:MAX_GROUPS]:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from ..errors import ConfigError
+from .caching import PurgeTarget, header_name, optional_seconds, purge_targets
 from .story import Author
 from .text import clean_line, is_web_url
 
@@ -203,6 +204,21 @@ class Settings:
     page_size: int = _setting(20, _whole(1, 1000), "How many stories a listing page shows.")
     cache_max_age: int = _setting(900, _whole(0, 31_536_000),
                                   "Seconds readers may keep a feed (Cache-Control max-age).")
+    cache_s_maxage: int | None = _setting(
+        "", optional_seconds,
+        "Seconds shared caches (a CDN, Varnish) may keep a document (s-maxage); empty: max-age.")
+    cache_stale_while_revalidate: int = _setting(
+        0, _whole(0, 31_536_000),
+        "Seconds a cache may answer with a stale copy while it fetches a fresh one (RFC 5861).")
+    cache_stale_if_error: int = _setting(
+        0, _whole(0, 31_536_000),
+        "Seconds a cache may answer with a stale copy while the site fails (RFC 5861).")
+    surrogate_key_header: str = _setting(
+        "xkey", header_name,
+        "The header naming what each document depends on, for caches that purge by key.")
+    purge: tuple[PurgeTarget, ...] = _setting(
+        [], purge_targets,
+        "Caches told the keys each publication changed: URLs, or {url, method, headers}.")
     hubs: tuple[str, ...] = _setting([], _hubs, "WebSub hub URLs told about every feed change.")
     write_ids: bool = _setting(True, _bool, "Write a permanent id into a story file that has none.")
     opml_format: str = _setting("atom", _opml_format,
@@ -241,7 +257,10 @@ class Settings:
                 value = {k: v for k, v in (("name", value.name), ("email", value.email),
                                            ("uri", value.uri)) if v}
             elif isinstance(value, tuple):  # a list, or pairs as the mapping they were
-                value = dict(value) if value and isinstance(value[0], tuple) else list(value)
+                if value and isinstance(value[0], tuple):
+                    value = dict(value)
+                else:
+                    value = [v.to_raw() if isinstance(v, PurgeTarget) else v for v in value]
             raw[item.name] = "" if value is None else value
         return raw
 

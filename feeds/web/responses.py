@@ -8,17 +8,16 @@ own; Last-Modified comes from the catalogue (``View.last_modified``).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..documents.document import Document, Redirect
+from ..documents.document import Document, Redirect, compress
+from ..documents.headers import PAGE_POLICY, SECURITY, Headers
 from .conditional import Outcome, accepts_gzip, evaluate, http_date
 
-Headers = list[tuple[str, str]]
 StartResponse = Callable[..., Any]
 
 STATUS = {
@@ -28,11 +27,6 @@ STATUS = {
 }
 REASONS = {200: "OK", 301: "Moved Permanently", 307: "Temporary Redirect",
            308: "Permanent Redirect", 404: "Not Found", 410: "Gone"}
-# On every answer: no browser guesses a type (a story's upload sniffed as HTML), and
-# pages may run only the site's own script.
-SECURITY = [("X-Content-Type-Options", "nosniff")]
-PAGE_POLICY = ("default-src 'self'; img-src * data:; media-src *; object-src 'none'; "
-               "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 
 
 def strong_etag(body: bytes) -> str:
@@ -57,6 +51,7 @@ class Prepared:
     identity: Variant
     gzipped: Variant
     last_modified: int
+    deps: frozenset[str] = frozenset()  # the catalogue keys it was rendered from
 
     @property
     def size(self) -> int:
@@ -64,9 +59,9 @@ class Prepared:
 
 
 def prepare(document: Document, last_modified: int, cache_control: str,
-            extra: Iterable[tuple[str, str]] = ()) -> Prepared:
+            extra: Iterable[tuple[str, str]] = (), deps: frozenset[str] = frozenset()) -> Prepared:
     """Compress a document once and build every header list it will be answered with."""
-    compressed = gzip.compress(document.body, compresslevel=9, mtime=0)  # mtime=0: stable bytes
+    compressed = compress(document.body)
     common = [
         ("Last-Modified", http_date(last_modified)),
         ("Cache-Control", cache_control),
@@ -83,17 +78,20 @@ def prepare(document: Document, last_modified: int, cache_control: str,
         identity=_variant(document.body, document.media_type, common, None),
         gzipped=_variant(compressed, document.media_type, common, "gzip"),
         last_modified=last_modified,
+        deps=deps,
     )
 
 
-def prepare_redirect(redirect: Redirect, location: str, cache_control: str) -> Prepared:
+def prepare_redirect(redirect: Redirect, location: str, cache_control: str,
+                     extra: Iterable[tuple[str, str]] = (),
+                     deps: frozenset[str] = frozenset()) -> Prepared:
     """Build the answer of a redirect (its body says where, for people)."""
     body = f"{redirect.status} {REASONS[redirect.status]}: {location}\n".encode()
     headers = [("Location", location), ("Content-Type", "text/plain; charset=utf-8"),
                ("Content-Length", str(len(body))), ("Cache-Control", cache_control),
-               *SECURITY]
+               *SECURITY, *extra]
     variant = Variant(body, "", {outcome: headers for outcome in Outcome})
-    return Prepared(redirect.status, variant, variant, 0)
+    return Prepared(redirect.status, variant, variant, 0, deps)
 
 
 def _variant(body: bytes, media_type: str, common: Headers, coding: str | None) -> Variant:

@@ -19,17 +19,16 @@ from werkzeug.exceptions import HTTPException
 from ..catalog.groups import SITE
 from ..catalog.status import is_alive, read_status
 from ..catalog.store import STATE_FOLDER
-from ..documents.routes import parse
+from ..documents.headers import SANDBOX, SECURITY, cache_control, key_headers
+from ..documents.routes import candidate_keys, parse
+from ..site.config import Settings
 from ..site.media import ACTIVE_TYPES, MEDIA_TYPES, content_path, local_file, media_suffix
 from .fastpath import RENDER_FAILED, request_path
-from .responses import SECURITY
 from .worker import Worker
 
 log = logging.getLogger(__name__)
 
 ALLOWED = ("GET", "HEAD")
-# Active media (SVG can hold script, PDF can hold JavaScript) may be shown, never run.
-SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
 
 def worker() -> Worker:
@@ -97,7 +96,7 @@ def other(path: str) -> Any:
             return media
     if not current.complete:  # a first build's groups come a moment after its stories
         return _unavailable("The site is still being published: try again in a moment.")
-    return _not_found()
+    return _not_found(url_path)
 
 
 def _media(current: Worker, url_path: str) -> Response | None:
@@ -106,7 +105,7 @@ def _media(current: Worker, url_path: str) -> Response | None:
         return None
     settings = current.settings
     assert settings is not None
-    relative = content_path(settings.base_url, settings.url(url_path))
+    relative = _media_file(settings, url_path)
     if relative is None:
         return None
     with current.view() as view:
@@ -116,9 +115,9 @@ def _media(current: Worker, url_path: str) -> Response | None:
     if local is None:
         return None
     media_type = MEDIA_TYPES[media_suffix(relative) or ""]
-    response = send_file(local, mimetype=media_type, conditional=True, etag=True,
-                         max_age=settings.cache_max_age)
-    response.cache_control.public = True
+    response = send_file(local, mimetype=media_type, conditional=True, etag=True)
+    response.headers["Cache-Control"] = cache_control(settings)
+    response.headers.extend(key_headers(settings, {"settings", f"media:{relative}"}))
     if media_type in ACTIVE_TYPES:
         response.headers["Content-Security-Policy"] = SANDBOX
     return response
@@ -129,15 +128,35 @@ def _unavailable(message: str) -> Response:
                     headers={"Retry-After": "1", "Cache-Control": "no-store"})
 
 
-def _not_found() -> Response:
-    page = worker().not_found()
-    if page is None:
+def _media_file(settings: Settings, url_path: str) -> str | None:
+    """Return the file under content/ a media URL path names, or None."""
+    if media_suffix(url_path) is None:
+        return None
+    return content_path(settings.base_url, settings.url(url_path))
+
+
+def _not_found(url_path: str | None = None) -> Response:
+    """Answer 404 with the 404 page, cacheable until something is published at the path:
+    its surrogate keys name what it shows and what could appear there."""
+    current = worker()
+    page = current.not_found()
+    settings = current.settings
+    if page is None or settings is None:
         return Response("404 Not Found\n", 404, content_type="text/plain; charset=utf-8")
-    return Response(page.identity.body, 404, content_type="text/html; charset=utf-8")
+    response = Response(page.identity.body, 404, content_type="text/html; charset=utf-8")
+    deps = set(page.deps)
+    if url_path is not None:
+        deps |= candidate_keys(url_path)
+        media = _media_file(settings, url_path)
+        if media is not None:
+            deps.add(f"media:{media}")
+    response.headers["Cache-Control"] = cache_control(settings)
+    response.headers.extend(key_headers(settings, deps))
+    return response
 
 
 def _not_found_error(error: HTTPException) -> Any:
-    return _not_found()
+    return _not_found(request_path(request.environ))
 
 
 def _http_error(error: HTTPException) -> Any:

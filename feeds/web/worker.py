@@ -26,6 +26,7 @@ from ..catalog.store import (
     parse_settings,
 )
 from ..documents.document import Document, Redirect
+from ..documents.headers import cache_control, hub_links, key_headers
 from ..documents.pages import not_found_page
 from ..documents.routes import is_feed, render
 from ..site.config import Settings
@@ -160,7 +161,7 @@ class Worker:
                 if result is None:
                     return None
                 stamp = view.last_modified()
-            prepared = self._prepare(path, result, stamp, view.settings)
+            prepared = self._prepare(path, result, stamp, view)
         except sqlite3.Error as exc:
             raise RenderError(f"the catalogue cannot be read ({exc})") from exc
         except Exception as exc:
@@ -169,33 +170,21 @@ class Worker:
                                   "feeds; please report it."
             raise RenderError(self.failures[path]) from exc
         self.failures.pop(path, None)
-        self.documents.put(path, prepared, view.deps, prepared.size, view.version)
+        self.documents.put(path, prepared, prepared.deps, prepared.size, view.version)
         return prepared
 
     def _prepare(self, path: str, result: Document | Redirect, stamp: int,
-                 settings: Settings) -> Prepared:
+                 view: View) -> Prepared:
+        settings = view.settings
         cache = cache_control(settings)
+        keys, deps = key_headers(settings, view.deps), frozenset(view.deps)
         if isinstance(result, Redirect):
             location = result.location  # a site path, or (a redirect in config) a URL
             return prepare_redirect(result, location if "://" in location
-                                    else settings.href(location), cache)
+                                    else settings.href(location), cache, keys, deps)
         extra = hub_links(settings, path) if result.status == 200 and is_feed(path) else []
-        return prepare(result, stamp, cache, extra)
+        return prepare(result, stamp, cache, extra + keys, deps)
 
 
 class RenderError(Exception):
     """A document exists but could not be rendered (a bug, or the catalogue unreadable)."""
-
-
-def cache_control(settings: Settings) -> str:
-    """Return the Cache-Control of every document (never ``Expires: 0``)."""
-    return f"public, max-age={settings.cache_max_age}"
-
-
-def hub_links(settings: Settings, path: str) -> list[tuple[str, str]]:
-    """Return WebSub discovery Link headers for a feed (WebSub 4: rel=hub and rel=self)."""
-    if not settings.hubs:
-        return []
-    links = [f'<{hub}>; rel="hub"' for hub in settings.hubs]
-    links.append(f'<{settings.url(path)}>; rel="self"')
-    return [("Link", ", ".join(links))]

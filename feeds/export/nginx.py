@@ -1,0 +1,168 @@
+"""Write an nginx config that serves a build as ``feeds serve`` answers the same site.
+
+One file, to include in nginx's ``http {}`` block: maps of the site's redirects
+and 410s, and a ``server`` whose locations give each kind of file its media type
+(with ``charset=utf-8``), the server's Cache-Control and security headers
+(``documents.headers``, the table the server uses), the gzip twin
+(``gzip_static``), and revalidation with the files' ETag and Last-Modified (the
+build sets each file's time to its document's Last-Modified). A path without its
+trailing slash answers 308, as from the server, and the 404 and 410 pages are
+the server's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..documents.document import HTML
+from ..documents.formats import ATOM, JSON_FEED, RSS
+from ..documents.headers import PAGE_POLICY, SANDBOX, SECURITY, cache_control, hub_links
+from ..documents.opml import MEDIA_TYPE as OPML_TYPE
+from ..documents.urls import OPML
+from ..site.config import Settings
+from ..site.media import ACTIVE_TYPES, MEDIA_TYPES
+from .build import GONE_FILE, NOT_FOUND_FILE, Summary
+
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+_UNSAFE = set('"\\$') | {chr(c) for c in range(32)} | {"\x7f"}
+
+
+def write_nginx_conf(summary: Summary, conf: Path) -> bool:
+    """Write the config for a build if it changed; return whether it was written."""
+    text = nginx_conf(summary, summary.settings)
+    try:
+        if conf.read_text(encoding="utf-8") == text:
+            return False
+    except OSError:
+        pass
+    temporary = conf.with_name(f".{conf.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, conf)
+    return True
+
+
+# each status a redirect can have, and the name of the map holding the paths that answer it
+REDIRECT_MAPS = {301: "moved", 308: "moved_for_good", 302: "found", 307: "for_now"}
+
+
+def nginx_conf(summary: Summary, settings: Settings) -> str:
+    """Return the config serving ``summary.out`` for the site with ``settings``."""
+    site = "feeds_" + hashlib.sha256(str(summary.out).encode()).hexdigest()[:8]
+    found = summary.plan
+    lines = [f"# Written by feeds build: serves {summary.out} as `feeds serve` answers "
+             f"{settings.base_url}", "# Include it in nginx's http {} block.", ""]
+    for status, name in REDIRECT_MAPS.items():
+        targets = {unquote(p): settings.href(to) if to.startswith("/") else to
+                   for p, (code, to) in found.redirects.items() if code == status}
+        lines += _map("$uri", f"${site}_{name}", targets, summary.problems)
+    lines += _map("$uri", f"${site}_gone", {unquote(p): "1" for p in found.gone},
+                  summary.problems)
+    lines += _server(site, summary.out, settings)
+    return "\n".join(lines) + "\n"
+
+
+def _quote(text: str) -> str:
+    return '"' + text + '"'
+
+
+def _map(source: str, variable: str, entries: dict[str, str], problems: list[str]) -> list[str]:
+    # volatile: looked up again after the internal redirect to the 410 page
+    lines = [f"map {source} {variable} {{", "    volatile;", '    default "";']
+    for key, value in sorted(entries.items()):
+        if _UNSAFE & set(key + value):
+            problems.append(f"{key}: this path cannot be written in an nginx config (it holds "
+                            "a quote, a backslash, a $ or a control character); left out.")
+            continue
+        lines.append(f"    {_quote(key)} {_quote(value)};")
+    return [*lines, "}", ""]
+
+
+def _headers(settings: Settings, extra: Iterable[tuple[str, str]] = (),
+             cache: str | None = None, indent: str = "        ") -> list[str]:
+    """Return ``add_header`` lines: Cache-Control, the security headers, then ``extra``."""
+    found = [("Cache-Control", cache or cache_control(settings)), *SECURITY, *extra]
+    return [f"{indent}add_header {name} {_quote(value.replace(chr(34), chr(92) + chr(34)))} "
+            "always;" for name, value in found]
+
+
+def _location(match: str, content_type: str, headers: list[str], internal: bool = False,
+              body: tuple[str, ...] = ()) -> list[str]:
+    return [f"    location {match} {{", *(["        internal;"] if internal else []),
+            "        types { }", f"        default_type {_quote(content_type)};", *headers,
+            *body, "    }"]
+
+
+def _listen(settings: Settings) -> tuple[str, str]:
+    parts = urlsplit(settings.base_url)
+    host = parts.hostname or "localhost"
+    port = parts.port or 80
+    numeric = host.replace(".", "").isdigit() or ":" in host
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}" if numeric else str(port)
+    return address, host
+
+
+def _server(site: str, out: Path, settings: Settings) -> list[str]:
+    address, host = _listen(settings)
+    page = _headers(settings, [("Content-Security-Policy", PAGE_POLICY)])
+    lines = [
+        "server {",
+        f"    listen {address};",
+        f"    server_name {host};",
+        f"    root {_quote(str(out))};",
+        "    index index.html;",
+        "    absolute_redirect off;       # Location as the server sends it: a site path",
+        "    gzip off;",
+        "    gzip_static on;              # each document's .gz twin, for readers that take gzip",
+        "    gzip_vary on;",
+        "    etag on;",
+        "    if_modified_since before;    # RFC 9110 13.1.3: not modified since a later date too",
+        "    server_tokens off;",
+        f"    error_page 404 /{NOT_FOUND_FILE};",
+        f"    error_page 410 /{GONE_FILE};",
+        *_headers(settings, indent="    "),
+        *(f"    if (${site}_{name}) {{ return {status} ${site}_{name}; }}"
+          for status, name in REDIRECT_MAPS.items()),
+        f"    if (${site}_gone) {{ return 410; }}",
+        *_location("~ \\.gz$", "application/octet-stream", [], internal=True),
+        *_location("^~ /_feeds/", HTML, page, internal=True),
+        *_location("~ /index\\.html$", HTML, page, internal=True),
+        *_location("~ /$", HTML, page, body=("        try_files ${uri}index.html =404;",)),
+    ]
+    for pattern, fmt_type, links in (("~ /rss\\.xml$", RSS.content_type, True),
+                                      ("~ /atom\\.xml$", ATOM.content_type, True),
+                                      ("~ /archive/[0-9]+\\.xml$", ATOM.content_type, False),
+                                      ("~ /feed\\.json$", JSON_FEED.content_type, True)):
+        headers = _feed_headers(settings) if links else _headers(settings)
+        lines += _location(pattern, fmt_type, headers)
+    lines += _location(f"= {OPML}", OPML_TYPE, _headers(settings))
+    for suffix, media_type in sorted(STATIC_TYPES.items()):
+        lines += _location(f"~ ^/static/[^/]+\\{suffix}$", media_type,
+                           _headers(settings, cache="no-cache"))
+    for suffix, media_type in sorted(MEDIA_TYPES.items()):
+        extra = [("Content-Security-Policy", SANDBOX)] if media_type in ACTIVE_TYPES else []
+        lines += _location(f"~* \\{suffix}$", media_type, _headers(settings, extra))
+    lines += [
+        "    location / {",
+        f"        try_files $uri @{site}_slash;",
+        "    }",
+        f"    location @{site}_slash {{     # a page asked without its trailing slash: 308",
+        '        if ($uri ~ "\\.[^/]*$") { return 404; }',
+        "        if (-f $request_filename/index.html) { return 308 $uri/; }",
+        "        return 404;",
+        "    }",
+        "}",
+    ]
+    return lines
+
+
+def _feed_headers(settings: Settings) -> list[str]:
+    """Return a subscription feed's headers: WebSub's Link, with ``rel=self`` for this URL."""
+    links = hub_links(settings, "/")
+    if not links:
+        return _headers(settings)
+    value = links[0][1].replace(f"<{settings.url('/')}>", f"<{settings.base_url.rstrip('/')}$uri>")
+    return _headers(settings, [("Link", value)])
