@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..site.config import Settings
+from ..site.story import compact_json
 from .groups import SITE
 from .parsing import Parsed
 from .store import meta, now_stamp, set_meta
@@ -764,4 +765,4 @@ def _clash(kind: str) -> str:
 
 
 def _dump(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return compact_json(value)

@@ -22,15 +22,15 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import FeedsError
 from ..site.config import Settings
 from ..site.files import FileData, Signature, read_file, signature
 from ..site.media import content_path, local_file, references
-from ..site.story import COMPACT, Story
+from ..site.story import Story, compact_json
 from ..site.storyfile import parse_story
 from .groups import groups_of
 
@@ -39,15 +39,17 @@ log = logging.getLogger(__name__)
 FILE_DEADLINE = 10.0  # seconds one file may take to parse
 MEMORY_LIMIT = 2 << 30  # bytes of address space a parsing child may use
 CHUNK = 256  # files handed to a child at once
-RESULTS_PER_MESSAGE = 64
+RESULTS_PER_MESSAGE = 32  # 32 results of a few kB: a message fits the socket's buffer
 FLUSH_AFTER = 0.02  # seconds a finished result may wait for others to go with it
 _PROGRESS = struct.Struct("<q")
 
 
-@dataclass(frozen=True, slots=True)
-class Parsed:
+class Parsed(NamedTuple):
     """What reading one story file gave: the story (as JSON, with what the publisher decides
-    on), or the problem; ``signature`` None means the file is gone."""
+    on), or the problem; ``signature`` None means the file is gone.
+
+    A named tuple: it crosses from the children as a plain tuple and becomes one again in
+    C, where a frozen dataclass would set its twenty fields one by one."""
 
     source: str
     signature: Signature | None
@@ -67,9 +69,6 @@ class Parsed:
     problem: str | None = None
     line: int | None = None
     transient: bool = False  # the parser failed, not the file: read it again at the next scan
-
-
-_FIELDS = tuple(f.name for f in fields(Parsed))
 
 
 def parse_one(root: Path, source: str, settings: Settings) -> Parsed:
@@ -116,7 +115,7 @@ def _describe(root: Path, settings: Settings, story: Story, stamp: Signature) ->
 def _dump(value: object) -> str:
     if not value:
         return "[]"  # most lists are empty: no need to ask the encoder
-    return COMPACT.encode(value)
+    return compact_json(value)
 
 
 def child_main() -> None:
@@ -186,8 +185,9 @@ def _parse_guarded(root: Path, source: str, settings: Settings) -> Parsed:
 
 
 def _wire(parsed: Parsed) -> tuple[object, ...]:
-    """A result as a plain tuple: several times cheaper to send than the dataclass."""
-    return tuple(getattr(parsed, name) for name in _FIELDS)
+    """A result as a plain tuple: cheaper to send than the named tuple, whose class each
+    message would name again."""
+    return tuple(parsed)
 
 
 class _Worker:
@@ -294,7 +294,7 @@ class ParsePool:
                 for values in results:
                     worker.pending.popleft()
                     worker.answered += 1
-                    yield Parsed(*values)
+                    yield Parsed._make(values)
                 if not worker.pending:
                     del busy[worker.conn]
             now = time.monotonic()
