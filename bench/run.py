@@ -302,7 +302,8 @@ def _figures(samples: dict[str, dict[str, list[WrkResult]]], servers: tuple[Serv
     """Turn the samples into the report's rows, each with its target and its doubts.
 
     The "<= 2 s" target is the first start's (the real cold start); the restart, which
-    reads only changed files, is printed beside it against the same bar.
+    reads only changed files, is printed beside it against the same bar. The ratios are
+    those the catalogue had to keep (issue 8: 0.59 and 0.50 were measured before it).
     """
     figures = [
         Figure("first start, no .feeds/ (s to first 200)", launches.first_starts, None, None,
@@ -310,7 +311,7 @@ def _figures(samples: dict[str, dict[str, list[WrkResult]]], servers: tuple[Serv
         Figure("restart, .feeds/ kept (s to first 200)", launches.restarts, None, None,
                "<= 2 s", 2.0, True, launches.problems, "{:.2f}"),
     ]
-    for workload, target in ((POLLS, 0.20), (GZIP, 0.25)):
+    for workload, target in ((POLLS, 0.50), (GZIP, 0.45)):
         feeds, web = samples[workload]["feeds"], samples[workload]["nginx"]
         problems = [p for s in servers for p in s.problems[workload]]
         problems += [f"{name} round {number}: {p}" for name, runs in samples[workload].items()

@@ -129,3 +129,25 @@ def varnish_backends(varnish: Proxy) -> bytes:
     workdir = varnish.log.parent / "varnish"
     return subprocess.run([program("varnishadm"), "-n", str(workdir), "backend.list"],
                           capture_output=True, timeout=10, check=False).stdout
+
+
+def test_a_copy_revalidated_with_a_304_is_still_purged(
+        site: Path, behind: Callable[..., tuple[Server, Proxy]]) -> None:
+    # The origin's 304s leave the surrogate keys out (they would add a kilobyte to each
+    # poll); Varnish keeps the keys of the copy it revalidates, so a purge still finds it.
+    origin, varnish = behind(cache_s_maxage=3, cache_stale_if_error=3600)
+    status, headers, _ = origin.get("/rss.xml")
+    assert status == 200 and "g:site:" in headers["xkey"]
+    status, headers, _ = origin.get("/rss.xml", {"If-None-Match": headers["etag"]})
+    assert status == 304 and "xkey" not in headers
+    etag = fetch(varnish.base, "/rss.xml")[1]["etag"]
+    stored = time.monotonic()
+    while time.monotonic() - stored < 3.2:  # until the copy is past its s-maxage
+        time.sleep(0.05)
+    status, headers, _ = fetch(varnish.base, "/rss.xml")  # fetched again: the origin's 304
+    assert status == 200 and headers["etag"] == etag and int(headers.get("age", "0")) < 3
+    written = time.monotonic()
+    write_story(site, "world/new.md", story_text("Fresh news", "2025-11-09"))
+    while b"Fresh news" not in fetch(varnish.base, "/rss.xml")[2]:
+        assert time.monotonic() - written < 1.5, "the revalidated copy was not purged"
+        time.sleep(0.01)

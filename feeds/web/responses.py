@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,8 +59,13 @@ class Prepared:
 
 
 def prepare(document: Document, last_modified: int, cache_control: str,
-            extra: Iterable[tuple[str, str]] = (), deps: frozenset[str] = frozenset()) -> Prepared:
-    """Compress a document once and build every header list it will be answered with."""
+            extra: Iterable[tuple[str, str]] = (), deps: frozenset[str] = frozenset(),
+            keys: Sequence[tuple[str, str]] = ()) -> Prepared:
+    """Compress a document once and build every header list it will be answered with.
+
+    ``keys`` (the surrogate key header) go with the document's bytes only: a cache that
+    revalidates keeps the keys of the copy it stored, and a 304 stays a few hundred bytes
+    where a feed's keys, one per story, would add a kilobyte to every poll."""
     compressed = compress(document.body)
     common = [
         ("Last-Modified", http_date(last_modified)),
@@ -75,8 +80,8 @@ def prepare(document: Document, last_modified: int, cache_control: str,
         common = [h for h in common if h[0] != "Last-Modified"]
     return Prepared(
         status=document.status,
-        identity=_variant(document.body, document.media_type, common, None),
-        gzipped=_variant(compressed, document.media_type, common, "gzip"),
+        identity=_variant(document.body, document.media_type, common, None, keys),
+        gzipped=_variant(compressed, document.media_type, common, "gzip", keys),
         last_modified=last_modified,
         deps=deps,
     )
@@ -94,11 +99,13 @@ def prepare_redirect(redirect: Redirect, location: str, cache_control: str,
     return Prepared(redirect.status, variant, variant, 0, deps)
 
 
-def _variant(body: bytes, media_type: str, common: Headers, coding: str | None) -> Variant:
+def _variant(body: bytes, media_type: str, common: Headers, coding: str | None,
+             keys: Sequence[tuple[str, str]] = ()) -> Variant:
     etag = strong_etag(body)
     # RFC 9110 15.4.5: a 304 carries the validators and caching headers a 200 would.
     not_modified = [("ETag", etag), *common]
-    ok = [("Content-Type", media_type), ("Content-Length", str(len(body))), *not_modified]
+    ok = [("Content-Type", media_type), ("Content-Length", str(len(body))), *not_modified,
+          *keys]
     if coding:
         ok.append(("Content-Encoding", coding))
     return Variant(body, etag, {

@@ -183,7 +183,7 @@ class Worker:
             return prepare_redirect(result, location if "://" in location
                                     else settings.href(location), cache, keys, deps)
         extra = hub_links(settings, path) if result.status == 200 and is_feed(path) else []
-        return prepare(result, stamp, cache, extra + keys, deps)
+        return prepare(result, stamp, cache, extra, deps, keys)
 
 
 class RenderError(Exception):
