@@ -34,11 +34,10 @@ import statistics
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .hugo import HUGO_STORIES, MB, run_hugo, write_hugo_site
-from .report import Figure, print_report
+from .report import Figure, Samples, print_report
 from .run import cached_site
 from .servers import find_tool
 from .sites import story_files
@@ -52,23 +51,6 @@ WRITTEN = re.compile(r"(\d[\d,]*) written")
 
 FULL, KEPT, EDIT, NEW, CORES, PEAK, HUGO, HUGO_PEAK = (
     "full", "kept", "edit", "new", "cores", "peak", "hugo", "hugo peak")
-
-
-@dataclass(slots=True)
-class Samples:
-    """What the rounds measured, by figure, and what makes a figure doubtful."""
-
-    values: dict[str, list[float]] = field(default_factory=dict)
-    problems: dict[str, list[str]] = field(default_factory=dict)
-
-    def add(self, key: str, value: float) -> None:
-        self.values.setdefault(key, []).append(value)
-
-    def doubt(self, key: str, problem: str) -> None:
-        self.problems.setdefault(key, []).append(problem)
-
-    def of(self, key: str) -> tuple[float, ...]:
-        return tuple(self.values.get(key, ()))
 
 
 def main(argv: list[str] | None = None) -> int:

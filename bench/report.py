@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 NAME_WIDTH = 42
 WIDTHS = {"value": 20, "ratio": 14, "target": 16, "met?": 8}
@@ -45,6 +45,23 @@ class Figure:
             return "n/a" + doubt
         ok = value <= self.threshold if self.at_most else value >= self.threshold
         return ("yes" if ok else "NO") + doubt
+
+
+@dataclass(slots=True)
+class Samples:
+    """What the rounds measured, by figure, and what makes a figure doubtful."""
+
+    values: dict[str, list[float]] = field(default_factory=dict)
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, key: str, value: float) -> None:
+        self.values.setdefault(key, []).append(value)
+
+    def doubt(self, key: str, problem: str) -> None:
+        self.problems.setdefault(key, []).append(problem)
+
+    def of(self, key: str) -> tuple[float, ...]:
+        return tuple(self.values.get(key, ()))
 
 
 def print_report(figures: Sequence[Figure], other: str = "nginx") -> None:

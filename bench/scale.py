@@ -64,9 +64,10 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import report
 from .generate import SECTIONS
 from .hugo import HUGO_STORIES, HugoResult, hugo_figures, measure_hugo
 from .latency import (
@@ -136,22 +137,11 @@ def targets_for(size: int) -> Targets:
 
 
 @dataclass(slots=True)
-class Samples:
+class Samples(report.Samples):
     """What the rounds of one size measured, by figure, and what makes a figure doubtful."""
 
-    size: int
-    values: dict[str, list[float]] = field(default_factory=dict)
-    problems: dict[str, list[str]] = field(default_factory=dict)
+    size: int = 0
     failed: bool = False  # a measurement raised: the exit status says so
-
-    def add(self, key: str, value: float) -> None:
-        self.values.setdefault(key, []).append(value)
-
-    def doubt(self, key: str, problem: str) -> None:
-        self.problems.setdefault(key, []).append(problem)
-
-    def of(self, key: str) -> tuple[float, ...]:
-        return tuple(self.values.get(key, ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +271,7 @@ def page_paths(root: Path) -> list[str]:
 def measure_size(size: int, seed: int, rounds: int, work: Path) -> Samples:
     """Run every round of one size; a measurement that fails is noted and the rest go on."""
     with_ids, bare = cached_site(size, seed), cached_site_without_ids(size, seed)
-    samples = Samples(size)
+    samples = Samples(size=size)
     targets = targets_for(size)
     for number in range(1, rounds + 1):
         print(f"{size:,} stories, round {number}/{rounds}:", flush=True)
