@@ -144,10 +144,21 @@ def test_a_copy_revalidated_with_a_304_is_still_purged(
     stored = time.monotonic()
     while time.monotonic() - stored < 3.2:  # until the copy is past its s-maxage
         time.sleep(0.05)
+    revalidated = fetches_304(varnish)
     status, headers, _ = fetch(varnish.base, "/rss.xml")  # fetched again: the origin's 304
     assert status == 200 and headers["etag"] == etag and int(headers.get("age", "0")) < 3
+    assert fetches_304(varnish) == revalidated + 1, "Varnish did not revalidate its copy"
     written = time.monotonic()
     write_story(site, "world/new.md", story_text("Fresh news", "2025-11-09"))
     while b"Fresh news" not in fetch(varnish.base, "/rss.xml")[2]:
         assert time.monotonic() - written < 1.5, "the revalidated copy was not purged"
         time.sleep(0.01)
+
+
+def fetches_304(varnish: Proxy) -> int:
+    """Return how many of Varnish's backend fetches were answered 304 (a copy revalidated)."""
+    workdir = varnish.log.parent / "varnish"
+    out = subprocess.run([program("varnishstat"), "-n", str(workdir), "-1", "-f",
+                          "MAIN.fetch_304"], capture_output=True, timeout=10, check=True,
+                         text=True).stdout
+    return int(out.split()[1])

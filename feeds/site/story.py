@@ -30,7 +30,7 @@ def compact_json(value: object) -> str:
     """
     try:
         return orjson.dumps(value).decode()
-    except (orjson.JSONEncodeError, UnicodeDecodeError):
+    except orjson.JSONEncodeError:
         return _COMPACT.encode(value)
 
 
