@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import os
 import time
@@ -13,6 +14,7 @@ import pytest
 
 from feeds.catalog.store import meta
 from feeds.cli import main
+from feeds.export import render
 from feeds.export.build import build, file_name
 from feeds.export.plan import GONE, NOT_FOUND
 
@@ -124,6 +126,42 @@ def test_a_build_refuses_to_write_into_the_site(site: Path,
     write_news(site, BASE)
     assert main(["build", "--root", str(site), "--out", str(site / "content/out")]) == 1
     assert "choose another folder with --out" in capsys.readouterr().err
+    (site.parent / "afile").write_text("x", encoding="utf-8")
+    assert main(["build", "--root", str(site), "--out", str(site.parent / "afile")]) == 1
+    assert "afile cannot hold the build (File exists): choose a folder you can write" in \
+        capsys.readouterr().err
     (site / "config.yaml").write_text("feed_size: many\n", encoding="utf-8")
     assert main(["build", "--root", str(site)]) == 1
     assert "config.yaml:1: feed_size" in capsys.readouterr().err
+
+
+def test_a_full_disk_stops_the_build_and_the_next_one_finishes_it(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    write_news(site, BASE)
+    out = tmp_path / "public"
+    build(site, out)
+    change_news(site)
+    (site / "config.yaml").write_text((site / "config.yaml").read_text(encoding="utf-8")
+                                      .replace("Test News", "Other News"), encoding="utf-8")
+    real_put, calls = render.put, []
+
+    def full_disk(*args: object) -> None:
+        calls.append(args)
+        if len(calls) > 9:  # the tenth file: the disk is full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_put(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "put", full_disk)
+    assert main(["build", "--root", str(site), "--out", str(out)]) == 1
+    assert "the build could not be written (No space left on device)" in capsys.readouterr().err
+    assert not (out / render.STAGING).exists()
+    monkeypatch.setattr(render, "put", real_put)
+    build(site, out)
+    build(site, tmp_path / "fresh")
+    assert files(out) == files(tmp_path / "fresh")
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Return every file under ``folder`` and its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}

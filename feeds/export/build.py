@@ -50,6 +50,7 @@ from .manifest import Manifest, Record
 from .plan import GONE, NOT_FOUND, STATIC, Plan, plan
 from .render import (
     BUILD_HTML_CACHE,
+    STAGING,
     Done,
     Job,
     Renderer,
@@ -108,6 +109,11 @@ def check_out(root: Path, out: Path) -> None:
     if out == root or root.is_relative_to(out) or any(out.is_relative_to(p) for p in inside):
         raise FeedsError(f"{out} cannot hold the build: it is the site folder, holds it, or is "
                          "inside content/ or .feeds/; choose another folder with --out.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise FeedsError(f"{out} cannot hold the build ({error.strerror or error}): choose a "
+                         "folder you can write with --out.") from error
 
 
 def sync(root: Path, problems: list[Problem]) -> str:
@@ -144,7 +150,7 @@ def build(root: Path, out: Path, processes: int | None = None,
         keep_html_in(html)
         try:
             summary = Summary(out, found, view.settings)
-            full = _write(root, db, manifest, born, version, summary, processes)
+            full = _staged_write(root, db, manifest, born, version, summary, processes)
             html.save(prune=full)
         finally:
             keep_html_in(None)
@@ -163,6 +169,25 @@ def _wait_for(stamp: int) -> None:
     deadline = time.monotonic() + AHEAD_WAIT
     while time.time() < stamp and time.monotonic() < deadline:
         time.sleep(min(0.05, max(0.0, stamp - time.time())))
+
+
+def _staged_write(root: Path, db: sqlite3.Connection, manifest: Manifest, born: int,
+                  version: int, summary: Summary, processes: int | None) -> bool:
+    """``_write`` with its staging folder (emptied before and after: a build that was killed
+    leaves files there), and a failure to write (a full disk, a folder made read-only)
+    reported as such."""
+    staging = summary.out / STAGING
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir()
+        return _write(root, db, manifest, born, version, summary, processes)
+    except OSError as error:
+        raise FeedsError(
+            f"{summary.out}: the build could not be written ({error.strerror or error}); "
+            "every file in it is whole, old or new, and the next build finishes the job: "
+            "free space or fix the permissions, then build again.") from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _write(root: Path, db: sqlite3.Connection, manifest: Manifest, born: int, version: int,
@@ -260,7 +285,7 @@ def _copies(root: Path, out: Path, old: dict[str, Record], summary: Summary) -> 
         local = local_file(root, file)
         if local is not None:
             sources.append((file, local, "media"))
-    records = []
+    records: list[Record] = []
     for name, source, kind in sources:
         info = source.stat()
         stamp = f"{info.st_size}:{info.st_mtime_ns}"
@@ -269,7 +294,9 @@ def _copies(root: Path, out: Path, old: dict[str, Record], summary: Summary) -> 
         if (record is None or record.digest != stamp
                 or not _same(target, info.st_size, record.mtime_ns)):
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+            staged = out / STAGING / f"copy-{len(records)}"
+            shutil.copy2(source, staged)  # then renamed: whole for whoever reads the folder
+            os.replace(staged, target)
             summary.copied += 1
             record = Record(name, str(source), kind, stamp, info.st_size,
                             target.stat().st_mtime_ns)

@@ -11,6 +11,7 @@ or an object-store sync sends only what changed.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -56,6 +57,10 @@ class Done:
     written: bool = False
     redirect: tuple[int, str] | None = None  # what the path answers instead, if a redirect
     problem: str | None = None
+
+
+STAGING = ".feeds-staging"  # where files are written before they are renamed into place
+_NUMBERS = itertools.count()
 
 
 def digest_of(body: bytes) -> str:
@@ -107,10 +112,11 @@ class Renderer:
             return Done(job.path, job.name, digest, job.size, job.mtime_ns, deps)
         try:
             self._write(job.name, body, stamp * NS)
-        except OSError as exc:
+        except (IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
             return Done(job.path, job.name, "", 0, 0, deps, problem=(
                 f"{job.name}: cannot be written ({exc.strerror or exc}); a file and a folder "
-                "may want the same name (a story whose path is a feed's?)"))
+                "want the same name (a story whose path is a feed's?)"))
+        # (any other OSError, a full disk or a read-only folder, stops the whole build)
         return Done(job.path, job.name, digest, len(body), stamp * NS, deps, written=True)
 
     def _write(self, name: str, body: bytes, mtime_ns: int) -> None:
@@ -118,13 +124,25 @@ class Renderer:
         if target.parent not in self._folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(target.parent)
-        for path, data in ((target, body), (target.with_name(target.name + ".gz"),
-                                            compress(body))):
-            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            with open(temporary, "wb") as handle:
-                handle.write(data)
-            os.utime(temporary, ns=(mtime_ns, mtime_ns))
-            os.replace(temporary, path)
+        # The twin first: a document whose file is in place has its twin (what ``intact``
+        # counts on), even after a build stopped between the two.
+        for path, data in ((target.with_name(target.name + ".gz"), compress(body)),
+                           (target, body)):
+            put(self.out, path, data, mtime_ns)
+
+
+def put(out: Path, path: Path, data: bytes, mtime_ns: int) -> None:
+    """Write a file of the build whole: staged in ``out/STAGING``, then renamed into place, so
+    a web server serving ``out`` meanwhile sends the old bytes or the new, never a part."""
+    temporary = out / STAGING / f"{os.getpid()}-{next(_NUMBERS)}"
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.utime(temporary, ns=(mtime_ns, mtime_ns))
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 _RENDERER: Renderer | None = None
