@@ -13,7 +13,6 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -298,9 +297,18 @@ class Settings:
         return cls.from_raw({})
 
 
-@lru_cache(maxsize=4)
+_last_map: tuple[tuple[tuple[str, str], ...], dict[str, str]] = ((), {})
+
+
 def _redirect_map(redirects: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return dict(redirects)
+    """Return ``redirects`` as a dict, kept for the settings in use: found by identity, as
+    hashing (what ``lru_cache`` does) a tuple of 100,000 pairs takes milliseconds."""
+    global _last_map
+    kept, found = _last_map
+    if kept is not redirects:
+        found = dict(redirects)
+        _last_map = (redirects, found)  # one assignment: safe beside other threads
+    return found
 
 
 def settings_table() -> list[tuple[str, Any, str]]:
