@@ -40,6 +40,7 @@ def test_aliases_and_redirects_answer_301_and_a_removed_story_410(
     ("'/': /rss.xml", "not the home page"),
     ("/a/: 'javascript:alert(1)'", "each new address must be a site path"),
     ("/a/: /a", "redirects to itself"),
+    ("/a/: /b/, /b: /c, 'https://old.example/c/': /a", "/a -> /b -> /c -> /a"),
     ("[/a/, /b/]", "expected a mapping"),
 ])
 def test_bad_redirects_are_config_errors(site: Path, entry: str, message: str) -> None:

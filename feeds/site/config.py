@@ -137,7 +137,26 @@ def _redirects(value: Any) -> tuple[tuple[str, str], ...]:
         found[old_address(old)] = new
     if len(found) > MAX_REDIRECTS:
         raise ValueError(f"more than {MAX_REDIRECTS:,} redirects")
+    _refuse_loops(found)
     return tuple(sorted(found.items()))
+
+
+def _refuse_loops(found: dict[str, str]) -> None:
+    """Refuse redirects that lead back where they started: a reader would go round forever."""
+    done: set[str] = set()
+    for start in found:
+        path, seen = start, {start: None}  # (a dict: ordered, and found at once)
+        while path in found and path not in done:
+            new = found[path]
+            if "://" in new:
+                break
+            path = old_address(new)
+            if path in seen:
+                steps = list(seen)
+                loop = " -> ".join([*steps[steps.index(path):], path])
+                raise ValueError(f"these redirects go round in a loop: {loop}; remove one")
+            seen[path] = None
+        done.update(seen)
 
 
 _EMAIL = re.compile(r"[^@\s<>\"'()\[\]\\,;:]+@[^@\s<>\"'()\[\]\\,;:]+\.[^@\s<>\"'()\[\]\\,;:]+")
