@@ -26,6 +26,7 @@ from ..documents.urls import OPML
 from ..site.config import Settings
 from ..site.media import ACTIVE_TYPES, MEDIA_TYPES
 from .build import GONE_FILE, NOT_FOUND_FILE, Summary
+from .render import STAGING
 
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 _UNSAFE = set('"\\$') | {chr(c) for c in range(32)} | {"\x7f"}
@@ -128,6 +129,7 @@ def _server(site: str, out: Path, settings: Settings) -> list[str]:
           for status, name in REDIRECT_MAPS.items()),
         f"    if (${site}_gone) {{ return 410; }}",
         *_location("~ \\.gz$", "application/octet-stream", [], internal=True),
+        f"    location ^~ /{STAGING}/ {{ internal; }}   # files of a build under way",
         *_location("^~ /_feeds/", HTML, page, internal=True),
         *_location("~ /index\\.html$", HTML, page, internal=True),
         *_location("~ /$", HTML, page, body=("        try_files ${uri}index.html =404;",)),
