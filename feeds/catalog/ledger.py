@@ -35,7 +35,7 @@ from ..site.config import Settings
 from ..site.story import compact_json
 from .groups import SITE
 from .parsing import Parsed
-from .store import meta, now_stamp, set_meta
+from .store import meta, now_stamp, set_meta, transaction
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +143,7 @@ class Ledger:
         transaction; returns the keys that changed.
         """
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(db):
             batch = Batch(now, self._next_stamp())
             batch.next_seq = int(meta(db, "next_seq", 1))  # type: ignore[call-overload]
             touched_ids, touched_paths = set(ids), set[str]()
@@ -155,10 +154,6 @@ class Ledger:
             renamed = self._settle_groups(batch)
             self._problems(batch, sources, renamed)
             self._stamp(batch)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return batch.keys
 
     def build(self, parsed: Iterable[Parsed], now: float) -> None:
@@ -172,8 +167,7 @@ class Ledger:
         site's own feeds and pages; ``complete`` adds the other groups.
         """
         db = self.db
-        db.execute("BEGIN")
-        try:
+        with transaction(db, "BEGIN"):
             batch = Batch(now, self._next_stamp())
             self._write_files(batch, parsed, set(), set(), first=True)
             count = self._first_decisions(batch)
@@ -183,10 +177,6 @@ class Ledger:
             set_meta(db, "version", 1)
             set_meta(db, "stamp", batch.stamp)
             set_meta(db, "complete", 0)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def _first_decisions(self, batch: Batch) -> int:
         """Decide a first build's ids, permalinks and publication order (the rules of
@@ -229,8 +219,7 @@ class Ledger:
         paths, media and problems (a second version; workers answer 503 for a group
         until then, never 404)."""
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(db):
             self._script(_COMPLETE_BUILD, now)
             db.executemany("INSERT INTO problems VALUES (?, NULL, ?, 'clash', ?, 0)", [
                 (source, _clash(key.partition(":")[0]), key) for key, source, spelled, name
@@ -249,10 +238,6 @@ class Ledger:
             batch = Batch(now, self._next_stamp(), keys=keys)
             set_meta(db, "complete", 1)
             self._stamp(batch)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return batch.keys
 
     def _script(self, script: str, now: float) -> None:
@@ -469,7 +454,7 @@ class Ledger:
         groups = [g for g, _ in row.groups]
         if entry is None:  # a story's first publication
             batch.new_stories.append((story_id, batch.next_seq, row.source, row.path,
-                                      _dump(groups)))
+                                      compact_json(groups)))
             batch.next_seq += 1
             keys.update((f"story:{story_id}", f"path:{row.path}"))
             self._media(batch, story_id, row.media, fresh=True)
@@ -489,7 +474,7 @@ class Ledger:
                 keys.add(f"path:{entry.path}")
             self.db.execute("UPDATE stories SET source = ?, path = ?, live = 1, removed_at = NULL, "
                             "groups = ? WHERE id = ?",
-                            (row.source, row.path, _dump(groups), story_id))
+                            (row.source, row.path, compact_json(groups), story_id))
             self._media(batch, story_id, row.media)
             moved = not entry.live or date != row.date
             for key, name in row.groups:
@@ -696,8 +681,7 @@ class Ledger:
         """Stop listing tombstones older than 30 days (their groups change); return the keys."""
         limit = now - TOMBSTONE_DAYS * 86400
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(db):
             groups = [g for (g,) in db.execute(
                 "SELECT DISTINCT grp FROM members WHERE live = 0 AND expired = 0 "
                 "AND removed_at IS NOT NULL AND removed_at <= ?", (limit,))]
@@ -705,10 +689,6 @@ class Ledger:
                        "AND removed_at IS NOT NULL AND removed_at <= ?", (limit,))
             batch = Batch(now, self._next_stamp(), keys={f"group:{g}" for g in groups})
             self._stamp(batch)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return batch.keys
 
 
@@ -762,7 +742,3 @@ def _log(rows: Iterable[tuple[object, ...]]) -> None:
 def _clash(kind: str) -> str:
     return (f"it spells a {kind} unlike the other stories in it, and the two names share one "
             "page and feed: spell them alike, or rename one.")
-
-
-def _dump(value: object) -> str:
-    return compact_json(value)

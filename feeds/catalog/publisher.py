@@ -60,6 +60,7 @@ from .store import (
     finish_build,
     meta,
     set_meta,
+    transaction,
 )
 from .watch import RESCAN, Watcher
 
@@ -303,8 +304,7 @@ class Publisher:
         if meta(self.db, "parser") != __version__:  # another feeds may read files otherwise
             self.db.execute("UPDATE files SET mtime_ns = -1")
             set_meta(self.db, "parser", __version__)
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.db):
             set_meta(self.db, "settings", json.dumps(settings.to_raw(), ensure_ascii=False))
             if old is not None and old != settings:
                 version = int(meta(self.db, "version", 0)) + 1  # type: ignore[call-overload]
@@ -313,10 +313,6 @@ class Publisher:
                                 (version, stamp))
                 set_meta(self.db, "version", version)
                 set_meta(self.db, "stamp", stamp)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         if reparse and old is not None:
             log.info("config.yaml changed what stories mean: reading every story again")
             self.pool.close()
@@ -346,17 +342,12 @@ class Publisher:
         """With ``write_ids: false``, warn about each live story without an id of its own."""
         rows = [] if self.settings.write_ids else self.db.execute(
             "SELECT source, id FROM files WHERE state = 'live' AND own_id = 0").fetchall()
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.db):
             self.db.execute("DELETE FROM problems WHERE kind = 'noid'")
             self.db.executemany("INSERT INTO problems VALUES (?, 1, ?, 'noid', NULL, 1)", [
                 (source, "no id, so readers know it by one made from its path and date, which "
                  f"changes if the file moves: add the line {id_line(story_id).strip()} to keep "
                  "it.") for source, story_id in rows])
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     def write_missing_ids(self, budget: float = 0.2) -> int:
         """Write ids into live stories that have none, for up to ``budget`` seconds.
@@ -405,17 +396,12 @@ class Publisher:
                                  f"{id_line(story_id).strip()} to its front matter."))
             else:
                 self._id_retry[source] = retry_at
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.db):
             self.db.executemany("UPDATE files SET mtime_ns = ?, size = ?, ino = ?, own_id = 1 "
                                 "WHERE source = ?", updates)
             self.db.executemany("DELETE FROM problems WHERE kind = 'id' AND source = ?",
                                 [(s,) for s, *_ in chunk])
             self.db.executemany("INSERT INTO problems VALUES (?, 1, ?, 'id', NULL, 1)", warnings)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         for *_, written_source in updates:
             log.info("%s: wrote its permanent id", written_source)
         return written

@@ -18,6 +18,7 @@ reads has changed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -146,6 +147,23 @@ def connect_reader(path: Path | str) -> sqlite3.Connection:
     db.execute("PRAGMA query_only=1")
     db.execute("PRAGMA cache_size=-4000")
     return db
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite3.Connection, begin: str = "BEGIN IMMEDIATE") -> Iterator[None]:
+    """Run the block as one transaction: committed when it ends, rolled back if it raises.
+
+    ``BEGIN IMMEDIATE`` takes the write lock at once, so a writer never finds the file
+    changed under a read it already made; a catalogue or record with a single writer may
+    pass plain ``BEGIN``.
+    """
+    db.execute(begin)
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 def meta(db: sqlite3.Connection, key: str, default: object = None) -> object:

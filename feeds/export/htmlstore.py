@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .. import __version__
+from ..catalog.store import transaction
 from ..documents.items import HtmlKey
 
 SCHEMA = """
@@ -78,8 +79,7 @@ class StoredHtml:
     def save(self, prune: bool) -> None:
         """Write the HTML made since the last save; with ``prune``, drop what was not used."""
         db = self.db
-        db.execute("BEGIN")
-        try:
+        with transaction(db, "BEGIN"):
             known = {digest for (digest,) in db.execute("SELECT hash FROM html")}
             fresh = [(d, owner, value) for d, (owner, value) in self._pending.items()
                      if d not in known]
@@ -89,10 +89,6 @@ class StoredHtml:
             if prune:
                 db.executemany("DELETE FROM html WHERE hash = ?",
                                [(d,) for d in known - self.used])
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         self._pending.clear()
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
+from ..catalog.store import transaction
 
 FOLDER = "builds"
 SCHEMA = """
@@ -103,8 +104,7 @@ class Manifest:
         """Record what this build wrote, and what it deleted, as one transaction."""
         db = self.db
         changed, removed = list(changed), list(removed)
-        db.execute("BEGIN")
-        try:
+        with transaction(db, "BEGIN"):
             for name, keys in self._deps([record.name for record in removed]).items():
                 db.execute("DELETE FROM files WHERE name = ?", (name,))
                 db.executemany("DELETE FROM deps WHERE key = ? AND name = ?",
@@ -122,7 +122,3 @@ class Manifest:
             db.executemany("INSERT OR IGNORE INTO deps VALUES (?, ?)", sorted(added))
             for key, value in (("born", born), ("version", version), ("feeds", __version__)):
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
