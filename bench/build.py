@@ -26,21 +26,18 @@ this machine's disk; ``--work DIR`` puts it elsewhere. Medians over rounds, spre
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import shutil
 import statistics
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from .hugo import HUGO_STORIES, MB, run_hugo, write_hugo_site
 from .report import Figure, Samples, print_report
 from .run import cached_site
 from .servers import find_tool
-from .sites import story_files
+from .sites import story_files, work_folder
 from .timing import Timed, run_timed
 
 BUILD_TIMEOUT = 900.0
@@ -62,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     hugo = find_tool("hugo")
     source = cached_site(HUGO_STORIES, args.seed)
     samples = Samples()
-    with _work_dir(args.work) as work:
+    roomy = TMPFS.is_dir() and shutil.disk_usage(TMPFS).free > ROOM
+    with work_folder(args.work, "feeds-build-", TMPFS if roomy else None) as work:
         print(f"work folder: {work}", flush=True)
         for number in range(1, args.rounds + 1):
             print(f"round {number}/{args.rounds}", flush=True)
@@ -81,18 +79,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--work", type=Path, metavar="DIR",
                         help="the work folder (default: a temporary folder on /dev/shm)")
     return parser
-
-
-@contextlib.contextmanager
-def _work_dir(chosen: Path | None) -> Iterator[Path]:
-    if chosen is not None:
-        chosen.mkdir(parents=True, exist_ok=True)
-        yield chosen.resolve()
-        return
-    roomy = TMPFS.is_dir() and shutil.disk_usage(TMPFS).free > ROOM
-    with tempfile.TemporaryDirectory(prefix="feeds-build-", dir=TMPFS if roomy else None,
-                                     ignore_cleanup_errors=True) as name:
-        yield Path(name)
 
 
 def feeds_build(site: Path, log: Path) -> Timed:

@@ -35,6 +35,7 @@ from .latency import (
 )
 from .run import cached_site
 from .servers import HOST
+from .sites import site_sizes
 
 TARGET_P99, AIM_P50 = 1.0, 0.25
 
@@ -67,20 +68,12 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.publish", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=_sizes, default=[1000, 10_000],
+    parser.add_argument("--sizes", type=site_sizes, default=[1000, 10_000],
                         help="comma-separated site sizes in stories (default: 1000,10000)")
     parser.add_argument("--publications", type=int, default=50,
                         help="files published per size (default: 50)")
     parser.add_argument("--seed", type=int, default=1, help="the generator's seed (default: 1)")
     return parser
-
-
-def _sizes(text: str) -> list[int]:
-    """Parse ``1000,10000`` into ascending sizes."""
-    try:
-        return sorted({int(part) for part in text.split(",")})
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list like 1000,10000") from None
 
 
 def measure_size(size: int, seed: int, count: int) -> SizeResult:

@@ -16,13 +16,11 @@ serve the catalogue at once while the publisher compares the files with it).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gzip
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +37,9 @@ from .servers import (
     find_tool,
     nginx_server,
     peak_rss_bytes,
+    show_tail,
 )
+from .sites import work_folder
 from .wrk import Load, WrkResult, run_wrk
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -87,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     root = cached_site(args.stories, args.seed)
     load = Load(args.threads, args.connections, args.duration)
-    with _work_dir(args.keep) as work:
+    with work_folder(args.keep, "feeds-bench-") as work:
         try:
             return _benchmark(args, root, work, nginx, wrk, load)
         except (RuntimeError, TimeoutError, OSError) as exc:
             print(f"bench: {exc}", file=sys.stderr)
-            _show_tail(work / "feeds.log")
-            _show_tail(work / "nginx" / "error.log")
+            show_tail(work / "feeds.log")
+            show_tail(work / "nginx" / "error.log")
             return 1
 
 
@@ -137,16 +137,6 @@ def cached_site(stories: int, seed: int) -> Path:
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return final
-
-
-@contextlib.contextmanager
-def _work_dir(keep: Path | None) -> Iterator[Path]:
-    if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
-        yield keep.resolve()
-        return
-    with tempfile.TemporaryDirectory(prefix="feeds-bench-") as name:
-        yield Path(name)
 
 
 def _benchmark(args: argparse.Namespace, root: Path, work: Path, nginx: str, wrk: str,
@@ -325,13 +315,6 @@ def _figures(samples: dict[str, dict[str, list[WrkResult]]], servers: tuple[Serv
     figures.append(Figure(f"worker peak memory (MB, max of {worker_count})", memory, None, None,
                           "<= 150 MB", 150.0, True, missing, "{:.1f}"))
     return figures
-
-
-def _show_tail(log: Path, lines: int = 20) -> None:
-    with contextlib.suppress(OSError):
-        tail = log.read_text(errors="replace").splitlines()[-lines:]
-        if tail:
-            print(f"--- last lines of {log}:", *tail, sep="\n", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -50,7 +50,6 @@ that did not start, say: its log is shown).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import http.client
 import json
@@ -63,7 +62,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,9 +94,10 @@ from .servers import (
     launch_feeds,
     peak_rss_bytes,
     pss_bytes,
+    show_tail,
     wait_for_200,
 )
-from .sites import copy_site, story_files
+from .sites import copy_site, site_sizes, story_files, work_folder
 
 MB = 1e6
 FEED_FILES = ("rss.xml", "atom.xml", "feed.json")
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     hugo = None if args.no_hugo else find_tool("hugo")
-    with _work_dir(args.keep) as work:
+    with work_folder(args.keep, "feeds-scale-") as work:
         results = [measure_size(size, args.seed, args.rounds, work) for size in args.sizes]
         hugo_result = None
         if hugo is not None:
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=_sizes, default=[10_000, 100_000],
+    parser.add_argument("--sizes", type=site_sizes, default=[10_000, 100_000],
                         help="comma-separated site sizes in stories (default: 10000,100000)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="rounds per size; figures are medians over them (default: 3)")
@@ -185,24 +185,6 @@ def _parser() -> argparse.ArgumentParser:
                         help="keep the work files (server logs, the Hugo site) in DIR "
                              "instead of a temporary folder")
     return parser
-
-
-def _sizes(text: str) -> list[int]:
-    """Parse ``10000,100000`` into ascending sizes."""
-    try:
-        return sorted({int(part) for part in text.split(",")})
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list like 10000,100000") from None
-
-
-@contextlib.contextmanager
-def _work_dir(keep: Path | None) -> Iterator[Path]:
-    if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
-        yield keep.resolve()
-        return
-    with tempfile.TemporaryDirectory(prefix="feeds-scale-", ignore_cleanup_errors=True) as name:
-        yield Path(name)
 
 
 # The sites ------------------------------------------------------------------------------------
@@ -295,7 +277,7 @@ def _guarded(samples: Samples, keys: Sequence[str], label: str, log: Path,
         for key in keys:
             samples.doubt(key, f"{label} failed: {exc}")
         print(f"  ! {label} failed: {exc}", file=sys.stderr, flush=True)
-        _show_tail(log)
+        show_tail(log)
 
 
 def served_site(source: Path, root: Path, log: Path, samples: Samples, targets: Targets) -> None:
@@ -689,13 +671,6 @@ def _print_verdict(figures: list[Figure], results: list[Samples]) -> None:
     if spreads:
         print("wide spread (max - min over half the median): "
               + ", ".join(figure.name.strip() for figure in spreads))
-
-
-def _show_tail(log: Path, lines: int = 20) -> None:
-    with contextlib.suppress(OSError):
-        tail = log.read_text(errors="replace").splitlines()[-lines:]
-        if tail:
-            print(f"--- last lines of {log}:", *tail, sep="\n", file=sys.stderr)
 
 
 if __name__ == "__main__":

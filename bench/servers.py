@@ -302,3 +302,11 @@ def command_line(pid: int) -> tuple[str, ...]:
     except OSError:
         return ()
     return tuple(part.decode(errors="replace") for part in raw.split(b"\0") if part)
+
+
+def show_tail(log: Path, lines: int = 20) -> None:
+    """Print the last lines of a server's log to stderr, when a measurement failed."""
+    with contextlib.suppress(OSError):
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        if tail:
+            print(f"--- last lines of {log}:", *tail, sep="\n", file=sys.stderr)

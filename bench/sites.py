@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from .latency import FOLDER
@@ -25,3 +29,24 @@ def copy_site(source: Path, target: Path) -> None:
     shutil.copytree(source, target, ignore=COPY_IGNORE)
     (target / "content" / FOLDER).mkdir()  # made before launch: no folder event to wait for
     os.sync()  # the copy's writeback must not compete with the launch about to be timed
+
+
+def site_sizes(text: str) -> list[int]:
+    """Parse a ``--sizes`` argument such as ``10000,100000`` into ascending sizes."""
+    try:
+        return sorted({int(part) for part in text.split(",")})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list like 10000,100000") from None
+
+
+@contextlib.contextmanager
+def work_folder(chosen: Path | None, prefix: str, under: Path | None = None) -> Iterator[Path]:
+    """Yield the folder a benchmark works in: ``chosen`` (kept afterwards), or a temporary
+    one (under ``under``, default the system's), removed at the end."""
+    if chosen is not None:
+        chosen.mkdir(parents=True, exist_ok=True)
+        yield chosen.resolve()
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=under,
+                                     ignore_cleanup_errors=True) as name:
+        yield Path(name)
