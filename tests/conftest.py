@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -146,6 +147,21 @@ class Server:
 
     def stop(self) -> None:
         stop_group(self.process)
+
+
+@contextlib.contextmanager
+def small_filesystem(folder: Path, size: str) -> Iterator[Path]:
+    """Mount a file system of ``size`` (tmpfs) on ``folder``, for a test to fill; the test is
+    skipped where mounting is not allowed (it needs root)."""
+    folder.mkdir(exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                              str(folder)], capture_output=True, timeout=30)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small file system here (needs root)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True, timeout=30)
 
 
 def stop_group(process: subprocess.Popen[bytes]) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +15,14 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from .conftest import Server, free_port, story_text, write_config, write_story
+from .conftest import (
+    Server,
+    free_port,
+    small_filesystem,
+    story_text,
+    write_config,
+    write_story,
+)
 from .test_live import WAIT, eventually, every_worker, health, titles
 
 
@@ -87,14 +93,8 @@ def test_last_modified_never_goes_back_after_the_catalogue_is_lost(
 @pytest.fixture
 def small_state(site: Path) -> Iterator[Path]:
     """.feeds/ on a 4 MB file system of its own, which a test can fill (needs root)."""
-    state = site / ".feeds"
-    state.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(state)],
-                             capture_output=True, timeout=30)
-    if mounted.returncode != 0:
-        pytest.skip("cannot mount a small file system here (needs root)")
-    yield state
-    subprocess.run(["umount", "-l", str(state)], capture_output=True, timeout=30)
+    with small_filesystem(site / ".feeds", "4m") as state:
+        yield state
 
 
 def test_a_full_disk_under_the_catalogue_is_reported_and_survived(

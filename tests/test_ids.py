@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ import yaml
 
 from feeds.site.ids import JOURNAL, IdWriter, Outcome, with_id
 from feeds.site.storyfile import _StoryLoader
+
+from .conftest import small_filesystem
 
 ID = "urn:uuid:00000000-0000-5000-8000-000000000001"
 LINE = f'id: "{ID}"'
@@ -221,16 +224,10 @@ def test_no_room_for_the_journal_writes_nothing(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def full_disk(tmp_path: Path) -> Path:
+def full_disk(tmp_path: Path) -> Iterator[Path]:
     """content/ on a 64 KB file system with no room left (needs root, or skip)."""
-    content = tmp_path / "content"
-    content.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(content)],
-                             capture_output=True, timeout=30)
-    if mounted.returncode != 0:
-        pytest.skip("cannot mount a small file system here (needs root)")
-    yield content
-    subprocess.run(["umount", "-l", str(content)], capture_output=True, timeout=30)
+    with small_filesystem(tmp_path / "content", "64k") as content:
+        yield content
 
 
 def test_a_full_disk_changes_not_a_byte(full_disk: Path, tmp_path: Path) -> None:
