@@ -84,7 +84,7 @@ def what_readers_see(entry: Any) -> tuple[object, ...]:
             [a.get("name") for a in entry.get("authors", [])],
             [t.term for t in entry.get("tags", [])],
             [(e.href, e.type, e.length) for e in entry.get("enclosures", [])],
-            [m.get("url") for m in entry.get("media_content", [])])
+            [m.get("url") for m in entry.get("media_thumbnail", [])])
 
 
 def test_the_sample_site_moves_in_through_its_archives_with_nothing_new_for_readers(

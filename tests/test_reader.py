@@ -1,14 +1,19 @@
-"""Real feed readers: newsboat and rss2email import /feeds.opml and read every feed in it."""
+"""Real feed readers: newsboat and rss2email import the OPML lists and read every feed in
+them; podcastparser (gPodder's) reads the feeds as a podcast app does."""
 
 from __future__ import annotations
 
 import configparser
+import io
+import re
 import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
 
 import feedparser
+import podcastparser
+import pytest
 from lxml import etree
 
 from .conftest import Server
@@ -54,6 +59,28 @@ def test_newsboat_imports_the_opml_and_reads_every_feed(sample_server: Server,
     audio = [e for _, e in items.values() if e]
     assert audio == [f"{sample_server.base}/defence/sighnaghi-field-report.wav"]
     cache.close()
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[A-Za-z]+", text))
+
+
+@pytest.mark.parametrize("path", ["/rss.xml", "/atom.xml"])
+def test_podcast_apps_list_no_image_as_an_episode(sample_server: Server, path: str) -> None:
+    """podcastparser (gPodder's parser) took RSS media:content, whatever its medium, as a
+    download: two of three "episodes" of /rss.xml were PNGs. Only the audio is one now, and
+    the lead image is the episode's art."""
+    parsed = podcastparser.parse(sample_server.base + path,
+                                 io.BytesIO(sample_server.get(path)[2]))
+    episodes = {e["title"]: e for e in parsed["episodes"]}
+    assert len(episodes) == len(EXPECTED)
+    downloads = [(e["url"], e["mime_type"]) for episode in episodes.values()
+                 for e in episode["enclosures"]]
+    assert downloads == [(f"{sample_server.base}/defence/sighnaghi-field-report.wav",
+                          "audio/wav")]
+    [pictured] = [e for title, e in episodes.items() if "Cyprus" in title]
+    assert pictured["episode_art_url"] == \
+        f"{sample_server.base}/middle-east/cyprus-earthquakes-seismogram.png"
 
 
 SENDMAIL = """#!/bin/sh
@@ -105,6 +132,9 @@ def test_rss2email_imports_every_feed_and_mails_each_story_once_a_feed(
     assert len(messages) == expected  # every story of every feed, once
     site = [m for m in messages if "X-RSS-Feed: " + listed[0] in m]
     assert len(site) == len(EXPECTED) == 12  # the site's feed: one message per story
+    for story in EXPECTED.values():  # text mode shows each story's text, image or not
+        mail = next(m for m in site if f"/{story['path']}/" in m)  # (was the image's alt text)
+        assert _words(str(story["summary"])) in _words(mail), story["path"]
     assert r2e(tmp_path, "run").returncode == 0
     again = (tmp_path / "mailbox").read_text().split("--- end of message ---")[:-1]
     assert len(again) == len(messages)  # nothing is sent twice

@@ -21,7 +21,6 @@ from lxml import etree
 ATOM = "http://www.w3.org/2005/Atom"
 HISTORY = "http://purl.org/syndication/history/1.0"  # RFC 5005
 TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721
-MEDIA = "http://search.yahoo.com/mrss/"
 _RSS_DATES = ("pubDate", "lastBuildDate")
 _ATOM_DATES = (f"{{{ATOM}}}updated", f"{{{ATOM}}}published", "updated", "published")
 
@@ -74,14 +73,12 @@ class EntryLinks(BaseEntryExtension):
     def __init__(self) -> None:
         self.links: list[dict[str, str]] = []
         self.enclosure: dict[str, str] | None = None  # RSS 2.0 <enclosure url length type>
-        self.image_alt: str | None = None  # Media RSS media:description of the lead image
 
     def extend_rss(self, item: Any) -> Any:
         _utc_dates(item, _RSS_DATES, "+0000", "GMT")
         # (feedgen's own enclosure() also adds an Atom link that loses its rel.)
         if self.enclosure:
             etree.SubElement(item, "enclosure", self.enclosure)
-        self._alt(item)
         return item
 
     def extend_atom(self, entry: Any) -> Any:
@@ -89,13 +86,4 @@ class EntryLinks(BaseEntryExtension):
         # feedgen writes Atom elements unqualified under a default xmlns; so do we.
         for attributes in self.links:
             etree.SubElement(entry, "link", attributes)
-        self._alt(entry)
         return entry
-
-    def _alt(self, element: Any) -> None:
-        if not self.image_alt:
-            return
-        content = element.find(f"{{{MEDIA}}}content")
-        if content is not None:
-            description = etree.SubElement(content, f"{{{MEDIA}}}description", type="plain")
-            description.text = self.image_alt

@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import mimetypes
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -26,7 +25,6 @@ from feedgen.feed import FeedGenerator
 
 from .. import __version__
 from ..site.config import Settings
-from ..site.media import MEDIA_TYPES, media_suffix
 from ..site.story import Author, Story
 from . import urls
 from .archives import FeedSpec
@@ -169,26 +167,20 @@ def _entry(settings: Settings, story: Story) -> FeedEntry:
     return fe
 
 
-def image_type(url: str) -> str | None:
-    """Return the media type of an image URL, from its suffix."""
-    suffix = media_suffix(url.partition("?")[0])
-    if suffix is not None:
-        return MEDIA_TYPES[suffix]
-    guessed = mimetypes.guess_type(url.partition("?")[0])[0]
-    return guessed if guessed and guessed.startswith("image/") else None
-
-
 def _media(fe: FeedEntry, story: Story) -> None:
-    """Add the lead image (Media RSS, with type and medium) and the enclosures (RSS 2.0,
-    RFC 4287 4.2.7.2)."""
+    """Add the lead image (Media RSS) and the enclosures (RSS 2.0, RFC 4287 4.2.7.2).
+
+    The image is a ``media:thumbnail`` only. Podcast apps take every RSS
+    ``media:content``, whatever its ``medium``, as an episode's download
+    (podcastparser, which gPodder uses, maps ``item/media:content`` and
+    ``item/media:group/media:content`` to enclosures), and feedparser takes a
+    ``media:description`` as the item's summary (rss2email's text mails showed
+    the alt text instead of the story). A thumbnail is what Media RSS readers
+    show beside an item and what podcast apps show as episode art; the alt text
+    is in the content's ``<figure>``.
+    """
     if story.image:
-        kind = image_type(story.image.url)
-        # One image is no "group of alternatives": no media:group around it.
-        fe.media.content(url=story.image.url, medium="image", group=None,
-                         **({"type": kind} if kind else {}))
         fe.media.thumbnail(url=story.image.url, group=None)
-        if story.image.alt:
-            fe.links.image_alt = story.image.alt
     for enclosure in story.enclosures:
         fe.links.links.append({"rel": "enclosure", "href": enclosure.url,
                                "type": enclosure.type, "length": str(enclosure.length)})
