@@ -17,7 +17,14 @@ import feedparser
 import pytest
 from lxml import etree
 
-from .conftest import Server, free_port, story_text, write_config, write_story
+from .conftest import (
+    Published,
+    Server,
+    free_port,
+    story_text,
+    write_config,
+    write_story,
+)
 
 NARROW = {
     "/europe/": ("AnewZ stories: europe (section)", 3),
@@ -98,6 +105,9 @@ def test_opml_lists_each_group_once_in_one_format_with_unique_titles(
     assert len(set(urls)) == len(urls) and len(set(titles)) == len(titles)
     assert all(url.endswith("/atom.xml") for url in urls)
     assert urls[0] == f"{sample_server.base}/atom.xml"  # the site's feed first
+    # OPML 2.0's version names an RSS dialect (W3C: RSS, RSS1, RSS2, scriptingNews); it
+    # said "Atom", which the W3C validator refused for every outline.
+    assert all(o.get("version") is None for o in feeds)
     sections = [o.get("text") for o in opml.find("body")[1]]
     assert sections == [f"AnewZ stories: {name} (section)" for name in
                         ("africa", "defence", "europe", "middle-east", "security", "technology")]
@@ -110,6 +120,36 @@ def test_opml_lists_each_group_once_in_one_format_with_unique_titles(
         assert sample_server.get(urlsplit(outline.get("htmlUrl")).path)[0] == 200
     assert f"{sample_server.base}/tags/defence/atom.xml" in urls
     assert f"{sample_server.base}/defence/atom.xml" in urls
+
+
+@pytest.mark.parametrize(("fmt", "version", "file"), [
+    ("rss", "RSS2", "rss.xml"), ("atom", None, "atom.xml"), ("json", None, "feed.json")])
+def test_opml_outlines_carry_a_version_only_for_rss(
+        site: Path, publish: Callable[..., Published], fmt: str, version: str | None,
+        file: str) -> None:
+    write_config(site, opml_format=fmt)
+    write_story(site, "world/a.md", story_text("A", "2025-11-01", tags="[defence]"))
+    client = publish(site).client
+    for path in ("/feeds.opml", "/subscribe.opml"):
+        feeds = [o for o in etree.fromstring(client.get(path).data).iter("outline")
+                 if o.get("xmlUrl")]
+        assert feeds and all(o.get("version") == version for o in feeds), path
+        assert all(o.get("xmlUrl").endswith("/" + file) for o in feeds)
+
+
+def test_the_list_offered_for_importing_is_the_sites_feed(sample_server: Server) -> None:
+    """newsboat and elfeed file each story under the feed loaded last: the list the pages
+    offer holds the site's feed alone; /feeds.opml, for picking, holds every group's."""
+    page = sample_server.get("/")[2].decode()
+    offered = re.findall(r'<p class="opml">To import into your reader: <a href="([^"]+)">', page)
+    assert offered == ["/subscribe.opml"]
+    assert 'href="/feeds.opml"' in page
+    status, headers, body = sample_server.get("/subscribe.opml")
+    assert (status, headers["content-type"]) == (200, "text/x-opml; charset=utf-8")
+    opml = etree.fromstring(body)
+    assert opml.findtext("head/title") == "AnewZ stories: the whole site"
+    assert [(o.get("title"), o.get("xmlUrl")) for o in opml.iter("outline")] == [
+        ("AnewZ stories", f"{sample_server.base}/atom.xml")]
 
 
 def test_media_in_feeds_and_served_from_the_site(sample_server: Server) -> None:

@@ -83,6 +83,28 @@ def test_podcast_apps_list_no_image_as_an_episode(sample_server: Server, path: s
         f"{sample_server.base}/middle-east/cyprus-earthquakes-seismogram.png"
 
 
+def test_newsboat_imports_the_offered_list_and_shows_every_story_under_the_site_feed(
+        sample_server: Server, tmp_path: Path) -> None:
+    """newsboat keeps one copy of each story id, under the feed it loaded last (newsboat
+    #898; elfeed does the same): importing every feed showed the site's feed with 5 of its
+    12 stories. The list the Follow block offers gives each story once, under the site."""
+    page = sample_server.get("/")[2].decode()
+    offered = re.search(r'<p class="opml">.*?<a href="([^"]+)"', page, re.S)
+    assert offered is not None
+    (tmp_path / "offered.opml").write_bytes(sample_server.get(offered[1])[2])
+    (tmp_path / "urls").touch()
+    (tmp_path / "config").write_text("reload-threads 4\n")
+    imported = newsboat(tmp_path, "-i", str(tmp_path / "offered.opml"))
+    assert imported.returncode == 0, imported.stderr
+    reloaded = newsboat(tmp_path, "-x", "reload")
+    assert reloaded.returncode == 0, reloaded.stderr
+    cache = sqlite3.connect(tmp_path / "cache.db")
+    shown = sorted(cache.execute("SELECT feedurl, guid FROM rss_item"))
+    cache.close()
+    site = f"{sample_server.base}/atom.xml"
+    assert shown == sorted((site, story_id) for story_id in EXPECTED)
+
+
 SENDMAIL = """#!/bin/sh
 # A sendmail stand-in for rss2email: each message is appended to a file, delimited.
 cat >> "$(dirname "$0")/mailbox"

@@ -142,6 +142,35 @@ def test_front_page_lists_stories_and_offers_the_three_feeds(sample_server: Serv
         assert sample_server.get(urlsplit(href).path)[0] == 200
 
 
+# The types each kind of tool looks for: any feed; gPodder's (its FeedAutodiscovery keeps
+# the last <link rel="alternate"> of these types); one format only.
+GPODDER_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml",
+                 "application/xml", "text/xml")
+TYPE_FILTERS = [None, GPODDER_TYPES, ("application/rss+xml",), ("application/atom+xml",),
+                ("application/feed+json",)]
+
+
+@pytest.mark.parametrize(("path", "base"), [
+    ("/", "/"), ("/europe/brussels-airport-drone-sighting/", "/"),
+    ("/defence/correspondent-reports-sighnaghi-crash-site/", "/"), ("/europe/", "/europe/"),
+    ("/tags/defence/", "/tags/defence/"), ("/authors/nini-nikoleishvili/",
+                                           "/authors/nini-nikoleishvili/"),
+    ("/no-such-page/", "/"),
+])
+def test_first_and_last_feed_links_are_the_pages_own(sample_server: Server, path: str,
+                                                     base: str) -> None:
+    """Tools that take the first alternate link and tools that take the last (gPodder took a
+    one-story tag feed from a story page) subscribe to the page's own feeds: the site's on
+    the front and story pages, a group's on its page, whatever type they look for."""
+    body = sample_server.get(path)[2]
+    found = re.findall(r'<link rel="alternate" type="([^"]+)" title="[^"]+" href="([^"]+)">',
+                       body.decode())
+    own = {f"{sample_server.base}{base}{name}" for name in ("rss.xml", "atom.xml", "feed.json")}
+    for types in TYPE_FILTERS:
+        links = [href for kind, href in found if types is None or kind in types]
+        assert links and links[0] in own and links[-1] in own, (types, links)
+
+
 @pytest.mark.parametrize("path", [*FEEDS, "/", "/europe/brussels-airport-drone-sighting/"])
 def test_two_gets_return_identical_bytes(sample_server: Server, path: str) -> None:
     first = sample_server.get(path)

@@ -1,8 +1,8 @@
 """The feed formats, in one table: a new format is one row here and its writer.
 
 Each format has its file name under a group's base path, its media type
-(DESIGN.md, "HTTP behaviour"), the label pages and the OPML list show, and its
-writer in ``syndication``.
+(DESIGN.md, "HTTP behaviour"), the label pages show, its name in an OPML
+outline's ``version``, and its writer in ``syndication``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class Format:
     file: str
     media_type: str
     label: str
+    opml_version: str | None  # an OPML outline's version (W3C: RSS, RSS1, RSS2, scriptingNews)
     writer: Callable[[Settings, FeedSpec, Format], bytes]
 
     @property
@@ -36,9 +37,9 @@ class Format:
         return self.writer(settings, spec, self)
 
 
-RSS = Format("rss", "rss.xml", "application/rss+xml", "RSS", syndication.write_rss)
-ATOM = Format("atom", "atom.xml", "application/atom+xml", "Atom", syndication.write_atom)
-JSON_FEED = Format("json", "feed.json", "application/feed+json", "JSON Feed",
+RSS = Format("rss", "rss.xml", "application/rss+xml", "RSS", "RSS2", syndication.write_rss)
+ATOM = Format("atom", "atom.xml", "application/atom+xml", "Atom", None, syndication.write_atom)
+JSON_FEED = Format("json", "feed.json", "application/feed+json", "JSON Feed", None,
                    syndication.write_json)
 FORMATS = (RSS, ATOM, JSON_FEED)
 

@@ -1,9 +1,13 @@
 """Render the HTML pages: listings (front, section, tag, author), stories, 410 and 404.
 
 Every page offers feeds twice: as ``<link rel="alternate">`` for browsers and
-readers that discover feeds (the site's first, so a tool that takes the first
-one subscribes to the whole site, then the page's own groups), and as a visible
-"Follow" block for people.
+readers that discover feeds, and as a visible "Follow" block for people. The
+links name one group's feeds only: the site's on the front page, story pages and
+error pages, a section's, tag's or author's on its own page. Tools that take the
+first link and tools that take the last (gPodder takes the last RSS or Atom one,
+and subscribed to a one-story tag feed from a story page) then subscribe to what
+the page is about, whatever type they look for. The Follow block offers every
+feed of the page's groups, and the two OPML lists.
 """
 
 from __future__ import annotations
@@ -67,10 +71,15 @@ def feed_set(view: View, group: Group) -> FeedSet:
 
 
 def _page(template: str, view: View, groups: list[Group], **context: object) -> bytes:
+    """Render a page whose discovery links are the first group's feeds, and whose Follow
+    block offers every group's."""
     settings = view.settings
+    feed_sets = [feed_set(view, g) for g in groups]
     return _ENV.get_template(template).render(
         settings=settings,
-        feed_sets=[feed_set(view, g) for g in groups],
+        discovery=feed_sets[0],
+        feed_sets=feed_sets,
+        subscribe_opml=urls.SUBSCRIBE_OPML, every_opml=urls.OPML,
         sections=[(g.name, g.base_path) for g in view.groups("section")],
         href=settings.href,
         story_href=lambda story: settings.href(urls.story(story.path)),
@@ -94,7 +103,7 @@ def listing_page(view: View, key: str, number: int) -> Document | None:
     stories = view.by_date(key, size, offset=(number - 1) * size)
     settings = view.settings
     body = _page(
-        "list.html", view, [SITE] if group == SITE else [SITE, group], stories=stories,
+        "list.html", view, [SITE] if group == SITE else [group, SITE], stories=stories,
         group=group, heading=group.title(settings.title),
         description=group.description(settings.title, settings.description),
         number=number, pages=pages,

@@ -20,6 +20,7 @@ from . import urls
 from .archives import archive, newest_archive, subscription
 from .document import Document, Redirect
 from .formats import ATOM, FORMATS, Format, by_file
+from .opml import PATHS as OPML_PATHS
 from .opml import render_opml
 from .pages import gone_page, listing_page, story_page
 
@@ -34,7 +35,7 @@ class Target:
     group: str = SITE.key  # a group key
     number: int = 1
     format: Format | None = None
-    path: str = ""  # a story's permalink path, or a media file's path under content/
+    path: str = ""  # a story's permalink path, a media file's path under content/, an OPML list's
 
 
 def _feed(view: View, target: Target) -> Result:
@@ -73,7 +74,7 @@ def _story(view: View, target: Target) -> Result:
 
 
 def _opml(view: View, target: Target) -> Result:
-    return render_opml(view)
+    return render_opml(view, target.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +97,8 @@ OTHER = {"story": _story, "opml": _opml}
 
 def parse(path: str) -> list[Target]:
     """Return what ``path`` (decoded, starting with ``/``) could name, most specific first."""
-    if path == urls.OPML:
-        return [Target("opml")]
+    if path in OPML_PATHS:
+        return [Target("opml", path=path)]
     found: list[Target] = []
     for key, rest in _group_candidates(path):
         for route in ROUTES:

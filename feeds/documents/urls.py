@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 from ..catalog.groups import Group
 
-OPML = "/feeds.opml"
+OPML = "/feeds.opml"  # every group's feed, for people who pick feeds
+SUBSCRIBE_OPML = "/subscribe.opml"  # the site's feed, the list pages offer for importing
 HEALTH = "/healthz"
 
 def page(group: Group, number: int) -> str:

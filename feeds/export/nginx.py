@@ -21,8 +21,8 @@ from urllib.parse import unquote, urlsplit
 from ..documents.document import HTML
 from ..documents.formats import ATOM, JSON_FEED, RSS
 from ..documents.headers import PAGE_POLICY, SANDBOX, SECURITY, cache_control, hub_links
+from ..documents.opml import LISTS as OPML_LISTS
 from ..documents.opml import MEDIA_TYPE as OPML_TYPE
-from ..documents.urls import OPML
 from ..site.config import Settings
 from ..site.media import ACTIVE_TYPES, MEDIA_TYPES
 from .build import GONE_FILE, NOT_FOUND_FILE, Summary
@@ -140,7 +140,8 @@ def _server(site: str, out: Path, settings: Settings) -> list[str]:
                                       ("~ /feed\\.json$", JSON_FEED.content_type, True)):
         headers = _feed_headers(settings) if links else _headers(settings)
         lines += _location(pattern, fmt_type, headers)
-    lines += _location(f"= {OPML}", OPML_TYPE, _headers(settings))
+    for opml in OPML_LISTS:
+        lines += _location(f"= {opml.path}", OPML_TYPE, _headers(settings))
     for suffix, media_type in sorted(STATIC_TYPES.items()):
         lines += _location(f"~ ^/static/[^/]+\\{suffix}$", media_type,
                            _headers(settings, cache="no-cache"))

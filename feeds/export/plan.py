@@ -19,6 +19,7 @@ from ..documents import urls
 from ..documents.archives import full_pages
 from ..documents.document import Document, Redirect
 from ..documents.formats import ATOM, FORMATS
+from ..documents.opml import LISTS as OPML_LISTS
 from ..documents.routes import render
 from ..site.media import local_file
 
@@ -44,7 +45,7 @@ def plan(view: View, root: Path) -> Plan:
     groups = [SITE, *view.groups()]
     for group in groups:
         _group(view, group, found)
-    found.documents.append(urls.OPML)
+    found.documents += [opml.path for opml in OPML_LISTS]
     lives = [urls.story(path) for (path,) in view.db.execute(
         "SELECT path FROM stories WHERE live = 1 ORDER BY path")]
     seen = set(found.documents)

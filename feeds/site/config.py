@@ -240,7 +240,7 @@ class Settings:
     hubs: tuple[str, ...] = _setting([], _hubs, "WebSub hub URLs told about every feed change.")
     write_ids: bool = _setting(True, _bool, "Write a permanent id into a story file that has none.")
     opml_format: str = _setting("atom", _opml_format,
-                                "The one format /feeds.opml lists each feed in: atom, rss or json.")
+                                "The one format the OPML lists give feeds in: atom, rss or json.")
     document_cache_mb: int = _setting(
         64, _whole(1, 65_536),
         "Megabytes of rendered documents each server worker keeps hot (least recently used out).")
