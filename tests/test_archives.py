@@ -150,3 +150,18 @@ def test_rss_and_json_feed_readers_see_the_story_go(archived: tuple[Published, C
     published.sync()
     assert "urn:x:10" not in [e.id for e in feedparser.parse(published.body("/rss.xml")).entries]
     assert "urn:x:10" not in [i["id"] for i in published.get("/feed.json").json["items"]]
+
+
+def test_full_archive_pages_are_kept_a_week_by_readers(
+        archived: tuple[Published, Clock]) -> None:
+    """A full archive page changes only when one of its own stories is edited or removed:
+    readers may keep it a week; shared caches keep the site's lifetime (s-maxage), so one
+    that is not purged drops an edited story as soon as from any feed."""
+    published, _ = archived
+    assert published.get("/atom.xml").headers["Cache-Control"] == "public, max-age=900"
+    for path in ("/archive/1.xml", "/archive/2.xml"):
+        assert published.get(path).headers["Cache-Control"] == \
+            "public, max-age=604800, s-maxage=900", path
+    next_page = published.get("/archive/3.xml")  # the one past the newest: 307 to the feed
+    assert next_page.status_code == 307
+    assert next_page.headers["Cache-Control"] == "public, max-age=900"

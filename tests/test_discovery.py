@@ -54,7 +54,7 @@ def test_section_tag_and_author_feeds(sample_server: Server, base: str, name: st
         if kind == "tags":
             assert slug in [t.term.lower() for t in entry.tags]
         elif kind == "authors":
-            assert entry.author.lower().replace(" ", "-") == slug
+            assert entry.author_detail.name.lower().replace(" ", "-") == slug
         else:
             assert entry.tags[0].term == kind
         assert sample_server.get(urlsplit(entry.link).path)[0] == 200

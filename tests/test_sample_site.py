@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
+import atoma
 import feedparser
 import pytest
 import yaml
@@ -62,11 +63,22 @@ def test_rss_and_atom_carry_every_sample_story(sample_server: Server, path: str)
         assert entry.link == f"{sample_server.base}/{story['path']}/"
         assert entry.summary == story["summary"]
         assert datetime(*entry.published_parsed[:6]) == _utc(story["date"])
-        assert entry.author == story["author"]
+        assert entry.author_detail.name == story["author"]
         terms = [tag.term for tag in entry.get("tags", [])]
         assert terms == [story["section"], *story["tags"]]
         first = "<figure>" if story.get("image") else "<p>"
         assert entry.content[0].value.startswith(first)
+
+
+def test_rss_authors_are_read_by_parsers_that_read_only_author(sample_server: Server) -> None:
+    """atoma (and rsstail, through libmrss) read an RSS item's <author> and no dc:creator:
+    they showed no author. Each item's <author> now carries the names, in the address-then-
+    names form RSS 2.0 and the W3C validator ask for."""
+    feed = atoma.parse_rss_bytes(sample_server.get("/rss.xml")[2])
+    assert len(feed.items) == 12
+    for item in feed.items:
+        story = EXPECTED[item.guid]
+        assert item.author == f"noreply@example.com ({story['author']})"
 
 
 def test_json_feed_carries_every_sample_story(sample_server: Server) -> None:
@@ -83,6 +95,7 @@ def test_json_feed_carries_every_sample_story(sample_server: Server) -> None:
         assert item["summary"] == story["summary"]
         assert datetime.fromisoformat(item["date_published"]) == story["date"]
         assert item["authors"] == [{"name": story["author"]}]
+        assert item["author"] == {"name": story["author"]}  # for JSON Feed 1.0 readers
         assert item["tags"] == [story["section"], *story["tags"]]
         first = "<figure>" if story.get("image") else "<p>"
         assert item["content_html"].startswith(first)
@@ -206,12 +219,15 @@ def test_json_feed_meets_version_1_1(sample_server: Server) -> None:
     assert feed["feed_url"] == f"{sample_server.base}/feed.json"
     assert feed["home_page_url"] == f"{sample_server.base}/"
     assert feed["language"] == "en"
-    assert "author" not in feed, "1.1 deprecates author in favour of authors"
-    assert all(set(a) <= {"name", "url", "avatar"} for a in feed["authors"])
+    # 1.1 deprecates 1.0's author for authors, and keeps it valid beside them: 1.0 readers
+    # show only author.
+    assert feed["author"] == feed["authors"][0]
+    assert all(set(a) <= {"name", "url", "avatar"} for a in [feed["author"], *feed["authors"]])
     ids = [item["id"] for item in feed["items"]]
     assert len(ids) == len(set(ids)) == 12
     allowed = {"id", "url", "external_url", "title", "content_html", "content_text", "summary",
-               "image", "banner_image", "date_published", "date_modified", "authors", "tags",
+               "image", "banner_image", "date_published", "date_modified", "author", "authors",
+               "tags",
                "language", "attachments"}
     for item in feed["items"]:
         assert set(item) <= allowed

@@ -7,6 +7,8 @@
   4.2.7.2) are written here;
 - RFC 5005's ``fh:complete``/``fh:archive`` markers and RFC 6721's
   ``at:deleted-entry`` tombstones have no feedgen API;
+- it writes an RSS ``<author>`` only for authors with an address, one each, where
+  RSS 2.0 allows one per item (``syndication.rss_author``);
 - it writes dates with their offset: here Atom dates end in ``Z`` and RSS
   dates in ``GMT`` (RFC 822 as RSS 2.0 profiles it), which every parser reads.
 """
@@ -68,17 +70,24 @@ class FeedLinks(BaseExtension):
 
 
 class EntryLinks(BaseEntryExtension):
-    """Entry-level Atom links with their rel, type and length kept; the RSS enclosure; dates."""
+    """Entry-level Atom links with their rel, type and length kept; the RSS enclosure and
+    author; dates."""
 
     def __init__(self) -> None:
         self.links: list[dict[str, str]] = []
         self.enclosure: dict[str, str] | None = None  # RSS 2.0 <enclosure url length type>
+        self.rss_author: str | None = None  # RSS 2.0 <author>, one per item
 
     def extend_rss(self, item: Any) -> Any:
         _utc_dates(item, _RSS_DATES, "+0000", "GMT")
         # (feedgen's own enclosure() also adds an Atom link that loses its rel.)
         if self.enclosure:
             etree.SubElement(item, "enclosure", self.enclosure)
+        # feedgen writes an <author> per author that has an address; RSS allows one.
+        for old in item.findall("author"):
+            item.remove(old)
+        if self.rss_author:
+            etree.SubElement(item, "author").text = self.rss_author
         return item
 
     def extend_atom(self, entry: Any) -> Any:

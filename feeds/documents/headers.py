@@ -24,16 +24,29 @@ PAGE_POLICY = ("default-src 'self'; img-src * data:; media-src *; object-src 'no
 SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
 
-def cache_control(settings: Settings) -> str:
-    """Return the Cache-Control of every answer (never ``Expires: 0``).
+ARCHIVE_MAX_AGE = 7 * 86400  # seconds readers may keep a full archive page
+
+
+def cache_control(settings: Settings, archive: bool = False) -> str:
+    """Return the Cache-Control of an answer (never ``Expires: 0``).
 
     ``max-age`` for readers; ``s-maxage`` for shared caches, which can keep a
     document longer when each publication purges what it changed; and RFC 5861's
     ``stale-while-revalidate`` and ``stale-if-error``, when set.
+
+    A full archive page (RFC 5005; only full pages are documents) changes only
+    when one of its own stories is edited or removed, so readers may keep it a
+    week (``ARCHIVE_MAX_AGE``): one that walks the archive again meanwhile uses
+    its copy. Shared caches keep the site's lifetime for it (``s-maxage``, set
+    to ``cache_max_age`` when none is configured): a cache that is not purged
+    then drops an edited or removed story as soon as from any feed.
     """
-    parts = ["public", f"max-age={settings.cache_max_age}"]
+    max_age = max(settings.cache_max_age, ARCHIVE_MAX_AGE) if archive else settings.cache_max_age
+    parts = ["public", f"max-age={max_age}"]
     if settings.cache_s_maxage is not None:
         parts.append(f"s-maxage={settings.cache_s_maxage}")
+    elif archive:
+        parts.append(f"s-maxage={settings.cache_max_age}")
     if settings.cache_stale_while_revalidate:
         parts.append(f"stale-while-revalidate={settings.cache_stale_while_revalidate}")
     if settings.cache_stale_if_error:

@@ -182,6 +182,11 @@ def candidate_keys(path: str) -> set[str]:
     return keys
 
 
+def is_archive(path: str) -> bool:
+    """Tell whether ``path`` has the shape of an archive page (a long max-age when it is one)."""
+    return any(t.route == "archive" for t in parse(path))
+
+
 def is_feed(path: str) -> bool:
     """Tell whether ``path`` has the shape of a subscription feed (WebSub and Link headers)."""
     return any(t.route == "feed" for t in parse(path))

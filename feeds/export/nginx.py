@@ -138,7 +138,8 @@ def _server(site: str, out: Path, settings: Settings) -> list[str]:
                                       ("~ /atom\\.xml$", ATOM.content_type, True),
                                       ("~ /archive/[0-9]+\\.xml$", ATOM.content_type, False),
                                       ("~ /feed\\.json$", JSON_FEED.content_type, True)):
-        headers = _feed_headers(settings) if links else _headers(settings)
+        headers = (_feed_headers(settings) if links else
+                   _headers(settings, cache=cache_control(settings, archive=True)))
         lines += _location(pattern, fmt_type, headers)
     for opml in OPML_LISTS:
         lines += _location(f"= {opml.path}", OPML_TYPE, _headers(settings))

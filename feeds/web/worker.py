@@ -28,7 +28,7 @@ from ..catalog.store import (
 from ..documents.document import Document, Redirect
 from ..documents.headers import cache_control, hub_links, key_headers
 from ..documents.pages import not_found_page
-from ..documents.routes import is_feed, render
+from ..documents.routes import is_archive, is_feed, render
 from ..site.config import Settings
 from .cache import HotDocuments
 from .responses import Prepared, prepare, prepare_redirect
@@ -176,7 +176,8 @@ class Worker:
     def _prepare(self, path: str, result: Document | Redirect, stamp: int,
                  view: View) -> Prepared:
         settings = view.settings
-        cache = cache_control(settings)
+        full_archive = isinstance(result, Document) and result.status == 200 and is_archive(path)
+        cache = cache_control(settings, archive=full_archive)
         keys, deps = key_headers(settings, view.deps), frozenset(view.deps)
         if isinstance(result, Redirect):
             location = result.location  # a site path, or (a redirect in config) a URL
