@@ -115,12 +115,58 @@ def _media(current: Worker, url_path: str) -> Response | None:
     if local is None:
         return None
     media_type = MEDIA_TYPES[media_suffix(relative) or ""]
+    unsatisfiable = _several_ranges(local.stat().st_size)
+    if unsatisfiable is not None:
+        return unsatisfiable
     response = send_file(local, mimetype=media_type, conditional=True, etag=True)
     response.headers["Cache-Control"] = cache_control(settings)
     response.headers.extend(key_headers(settings, {"settings", f"media:{relative}"}))
     if media_type in ACTIVE_TYPES:
         response.headers["Content-Security-Policy"] = SANDBOX
     return response
+
+
+def _several_ranges(length: int) -> Response | None:
+    """Take a request for several ranges of a media file as one for the whole file (RFC 9110
+    14.2: a server MAY ignore Range), or answer 416 when none of them can be satisfied.
+
+    Werkzeug answers one range, and 416 to any request for several (``bytes=0-10,100-200``,
+    as some players and download managers send), which RFC 9110 15.5.17 allows only when
+    no range overlaps the file. Returns the 416 answer, or None to serve the request
+    (with the ranges dropped when there were several).
+    """
+    header = request.headers.get("Range", "")
+    if "," not in header:
+        return None  # none, or one range: Werkzeug's
+    specs = _range_set(header)
+    if specs is None or any(_satisfiable(spec, length) for spec in specs):
+        request.environ.pop("HTTP_RANGE", None)  # the whole file: 200
+        return None
+    return Response(b"", 416, headers={"Content-Range": f"bytes */{length}",
+                                       "Cache-Control": "no-store"})
+
+
+def _range_set(header: str) -> list[tuple[str, str]] | None:
+    """Return the (first, last) strings of a ``bytes=`` range set (RFC 9110 14.1.1), or None
+    when it is not one (then it is ignored, as 14.2 allows)."""
+    unit, equals, ranges = header.partition("=")
+    if not equals or unit.strip().lower() != "bytes":
+        return None
+    specs = []
+    for spec in ranges.split(","):
+        first, dash, last = spec.strip().partition("-")
+        numbers = [p for p in (first, last) if p]
+        if not dash or not numbers or not all(p.isascii() and p.isdigit() for p in numbers):
+            return None
+        if first and last and int(last) < int(first):
+            return None
+        specs.append((first, last))
+    return specs
+
+
+def _satisfiable(spec: tuple[str, str], length: int) -> bool:
+    first, last = spec
+    return int(first) < length if first else int(last) > 0 and length > 0
 
 
 def _unavailable(message: str) -> Response:
