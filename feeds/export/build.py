@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import unquote
 
 from ..catalog.publisher import Publisher, PublisherBusy
 from ..catalog.store import (
@@ -99,7 +98,7 @@ def file_name(path: str) -> str:
         return NOT_FOUND_FILE
     if path == GONE:
         return GONE_FILE
-    name = unquote(path).lstrip("/")
+    name = path.lstrip("/")  # decoded: a story "100%25.md" lives in "100%25/"
     return name + "index.html" if name.endswith("/") or not name else name
 
 

@@ -5,18 +5,22 @@ and 410s, and a ``server`` whose locations give each kind of file its media type
 (with ``charset=utf-8``), the server's Cache-Control and security headers
 (``documents.headers``, the table the server uses), the gzip twin
 (``gzip_static``), and revalidation with the files' ETag and Last-Modified (the
-build sets each file's time to its document's Last-Modified). A path without its
-trailing slash answers 308, as from the server, and the 404 and 410 pages are
-the server's own.
+build sets each file's time to its document's Last-Modified). Paths are matched
+as the server matches them: exactly, case and Unicode form included. A file
+always wins: only a path no file answers reaches the redirect and 410 maps, so a
+config written before the latest build stays right (a filled archive page is
+served, not its old 307). A path without its trailing slash answers 308, as from
+the server, and the 404 and 410 pages are the server's own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from ..documents.document import HTML
 from ..documents.formats import ATOM, JSON_FEED, RSS
@@ -29,7 +33,8 @@ from .build import GONE_FILE, NOT_FOUND_FILE, Summary
 from .render import STAGING
 
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
-_UNSAFE = set('"\\$') | {chr(c) for c in range(32)} | {"\x7f"}
+_UNSAFE = {"$"} | {chr(c) for c in range(32)} | {"\x7f"}
+TAB = "\\t"  # nginx reads it as a tab, which no path in the maps holds (_UNSAFE)
 
 
 def write_nginx_conf(summary: Summary, conf: Path) -> bool:
@@ -46,8 +51,8 @@ def write_nginx_conf(summary: Summary, conf: Path) -> bool:
     return True
 
 
-# each status a redirect can have, and the name of the map holding the paths that answer it
-REDIRECT_MAPS = {301: "moved", 308: "moved_for_good", 302: "found", 307: "for_now"}
+# each status a redirect can have, and the name of the variable holding its target
+REDIRECT_MAPS = {301: "moved", 308: "moved_for_good", 302: "found", 307: "for_now", 410: "gone"}
 
 
 def nginx_conf(summary: Summary, settings: Settings) -> str:
@@ -56,38 +61,63 @@ def nginx_conf(summary: Summary, settings: Settings) -> str:
     found = summary.plan
     lines = [f"# Written by feeds build: serves {summary.out} as `feeds serve` answers "
              f"{settings.base_url}", "# Include it in nginx's http {} block.", ""]
-    for status, name in REDIRECT_MAPS.items():
-        targets = {unquote(p): settings.href(to) if to.startswith("/") else to
-                   for p, (code, to) in found.redirects.items() if code == status}
-        lines += _map("$uri", f"${site}_{name}", targets, summary.problems)
-    lines += _map("$uri", f"${site}_gone", {unquote(p): "1" for p in found.gone},
-                  summary.problems)
+    answers = {path: (status, settings.href(to) if to.startswith("/") else to)
+               for path, (status, to) in found.redirects.items()}
+    answers.update((path, (410, "1")) for path in found.gone)
+    lines += _old_paths(site, answers, summary.problems)
     lines += _server(site, summary.out, settings)
     return "\n".join(lines) + "\n"
 
 
+def _escape(text: str) -> str:
+    """Return text as it goes between an nginx config's double quotes."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _quote(text: str) -> str:
-    return '"' + text + '"'
+    return f'"{_escape(text)}"'
 
 
-def _map(source: str, variable: str, entries: dict[str, str], problems: list[str]) -> list[str]:
+def _old_paths(site: str, answers: dict[str, tuple[int, str]], problems: list[str]) -> list[str]:
+    """Return the maps that give each old path (a moved story's, an alias, a configured
+    redirect, the archive page past the newest) its answer.
+
+    They are looked up only for a path no file answers (``@<site>_old``), so a file
+    the latest build wrote wins over a rule of an older config (a filled archive page
+    over its 307). nginx matches a map's string keys without regard to case, so
+    ``/News/`` would answer ``/news/`` and ``/RSS.xml`` the feed: the first map gives
+    ``path TAB status TAB target`` for the path found, and each status's map takes
+    the target only when that path is ``$uri`` exactly (a backreference, which is
+    case-sensitive). Paths that differ only in case are regular expressions, which
+    nginx tries after its string keys and which match case-sensitively.
+    """
     # volatile: looked up again after the internal redirect to the 410 page
-    lines = [f"map {source} {variable} {{", "    volatile;", '    default "";']
-    for key, value in sorted(entries.items()):
-        if _UNSAFE & set(key + value):
-            problems.append(f"{key}: this path cannot be written in an nginx config (it holds "
-                            "a quote, a backslash, a $ or a control character); left out.")
+    lines = [f"map $uri ${site}_old {{", "    volatile;", '    default "";']
+    folded: dict[str, int] = {}
+    for path in answers:
+        folded[path.lower()] = folded.get(path.lower(), 0) + 1
+    for path, (status, to) in sorted(answers.items()):
+        if _UNSAFE & set(path + to):
+            problems.append(f"{path}: this path cannot be written in an nginx config (it holds "
+                            "a $ or a control character); left out.")
             continue
-        lines.append(f"    {_quote(key)} {_quote(value)};")
-    return [*lines, "}", ""]
+        key = _quote("~^" + re.escape(path) + "$") if folded[path.lower()] > 1 else _quote(path)
+        value = TAB.join(_escape(part) for part in (path, str(status), to))
+        lines.append(f'    {key} "{value}";')
+    lines += ["}", ""]
+    for status, name in REDIRECT_MAPS.items():
+        lines += [f'map "$uri{TAB}${site}_old" ${site}_{name} {{', "    volatile;",
+                  '    default "";',
+                  f'    "~^(?<path>[^{TAB}]*){TAB}\\k<path>{TAB}{status}{TAB}(?<to>.+)$" $to;',
+                  "}", ""]
+    return lines
 
 
 def _headers(settings: Settings, extra: Iterable[tuple[str, str]] = (),
              cache: str | None = None, indent: str = "        ") -> list[str]:
     """Return ``add_header`` lines: Cache-Control, the security headers, then ``extra``."""
     found = [("Cache-Control", cache or cache_control(settings)), *SECURITY, *extra]
-    return [f"{indent}add_header {name} {_quote(value.replace(chr(34), chr(92) + chr(34)))} "
-            "always;" for name, value in found]
+    return [f"{indent}add_header {name} {_quote(value)} always;" for name, value in found]
 
 
 def _location(match: str, content_type: str, headers: list[str], internal: bool = False,
@@ -109,7 +139,11 @@ def _listen(settings: Settings) -> tuple[str, str]:
 def _server(site: str, out: Path, settings: Settings) -> list[str]:
     address, host = _listen(settings)
     page = _headers(settings, [("Content-Security-Policy", PAGE_POLICY)])
+    files = (f"        try_files $uri @{site}_old;",)  # a file first, whatever the maps say
     lines = [
+        # "/x/" for a path "/x" that has no dot in its last part: where a page would be
+        f"map $uri ${site}_slash {{", "    volatile;", '    default "$uri/";',
+        '    "~(/|\\.[^/]*)$" "";', "}", "",
         "server {",
         f"    listen {address};",
         f"    server_name {host};",
@@ -125,14 +159,12 @@ def _server(site: str, out: Path, settings: Settings) -> list[str]:
         f"    error_page 404 /{NOT_FOUND_FILE};",
         f"    error_page 410 /{GONE_FILE};",
         *_headers(settings, indent="    "),
-        *(f"    if (${site}_{name}) {{ return {status} ${site}_{name}; }}"
-          for status, name in REDIRECT_MAPS.items()),
-        f"    if (${site}_gone) {{ return 410; }}",
         *_location("~ \\.gz$", "application/octet-stream", [], internal=True),
         f"    location ^~ /{STAGING}/ {{ internal; }}   # files of a build under way",
         *_location("^~ /_feeds/", HTML, page, internal=True),
         *_location("~ /index\\.html$", HTML, page, internal=True),
-        *_location("~ /$", HTML, page, body=("        try_files ${uri}index.html =404;",)),
+        *_location("~ /$", HTML, page,
+                   body=(f"        try_files ${{uri}}index.html @{site}_old;",)),
     ]
     for pattern, fmt_type, links in (("~ /rss\\.xml$", RSS.content_type, True),
                                       ("~ /atom\\.xml$", ATOM.content_type, True),
@@ -140,22 +172,27 @@ def _server(site: str, out: Path, settings: Settings) -> list[str]:
                                       ("~ /feed\\.json$", JSON_FEED.content_type, True)):
         headers = (_feed_headers(settings) if links else
                    _headers(settings, cache=cache_control(settings, archive=True)))
-        lines += _location(pattern, fmt_type, headers)
+        lines += _location(pattern, fmt_type, headers, body=files)
     for opml in OPML_LISTS:
-        lines += _location(f"= {opml.path}", OPML_TYPE, _headers(settings))
+        lines += _location(f"= {opml.path}", OPML_TYPE, _headers(settings), body=files)
     for suffix, media_type in sorted(STATIC_TYPES.items()):
         lines += _location(f"~ ^/static/[^/]+\\{suffix}$", media_type,
-                           _headers(settings, cache="no-cache"))
+                           _headers(settings, cache="no-cache"), body=files)
     for suffix, media_type in sorted(MEDIA_TYPES.items()):
         extra = [("Content-Security-Policy", SANDBOX)] if media_type in ACTIVE_TYPES else []
-        lines += _location(f"~* \\{suffix}$", media_type, _headers(settings, extra))
+        lines += _location(f"~* \\{suffix}$", media_type, _headers(settings, extra), body=files)
     lines += [
         "    location / {",
-        f"        try_files $uri @{site}_slash;",
+        f"        try_files $uri @{site}_old;",
         "    }",
-        f"    location @{site}_slash {{     # a page asked without its trailing slash: 308",
-        '        if ($uri ~ "\\.[^/]*$") { return 404; }',
-        "        if (-f $request_filename/index.html) { return 308 $uri/; }",
+        # What no file answers, in the server's order: a page asked without its trailing
+        # slash (308), then an old path's answer (the maps), then the 404 page.
+        f"    location @{site}_old {{",
+        f'        if (-f "$document_root${{{site}_slash}}index.html") {{ '
+        f"return 308 ${site}_slash; }}",
+        *(f"        if (${site}_{name}) {{ return {status} ${site}_{name}; }}"
+          for status, name in REDIRECT_MAPS.items() if status != 410),
+        f"        if (${site}_gone) {{ return 410; }}",
         "        return 404;",
         "    }",
         "}",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from ..catalog.groups import SITE, Group
 from ..catalog.store import View
@@ -32,6 +31,8 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 class Plan:
     """What one build writes and what its server config answers."""
 
+    # Paths as the server's router takes them, and as nginx's $uri holds them: decoded
+    # (``/ünïcode/``, ``/space name/``), never percent-encoded.
     documents: list[str] = field(default_factory=list)  # URL paths rendered to files
     redirects: dict[str, tuple[int, str]] = field(default_factory=dict)  # path -> status, to
     gone: list[str] = field(default_factory=list)  # paths that answer 410 with the gone page
@@ -46,7 +47,7 @@ def plan(view: View, root: Path) -> Plan:
     for group in groups:
         _group(view, group, found)
     found.documents += [opml.path for opml in OPML_LISTS]
-    lives = [urls.story(path) for (path,) in view.db.execute(
+    lives = [f"/{path}/" for (path,) in view.db.execute(
         "SELECT path FROM stories WHERE live = 1 ORDER BY path")]
     seen = set(found.documents)
     found.documents += [path for path in lives if path not in seen]
@@ -86,7 +87,7 @@ def _old_paths(view: View, found: Plan) -> None:
             _answer(view, found, path)
             _answer(view, found, path + "/")
         else:
-            _answer(view, found, urls.story(path))
+            _answer(view, found, f"/{path}/")
 
 
 def _configured(view: View, found: Plan) -> None:
@@ -100,11 +101,10 @@ def _configured(view: View, found: Plan) -> None:
 def _answer(view: View, found: Plan, path: str) -> None:
     """Record what the server answers at an old ``path`` (decoded): a redirect or 410 Gone;
     nothing when a document lives there now, which the server answers first."""
-    url = quote(path, safe="/=&%:+,;@~!$'()*")
-    if url in found.redirects or not url.startswith("/"):
+    if path in found.redirects or not path.startswith("/"):
         return
     answer = render(view, path)
     if isinstance(answer, Redirect):
-        found.redirects[url] = (answer.status, answer.location)
+        found.redirects[path] = (answer.status, answer.location)
     elif isinstance(answer, Document) and answer.status == 410:
-        found.gone.append(url)
+        found.gone.append(path)
