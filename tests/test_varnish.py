@@ -162,3 +162,39 @@ def fetches_304(varnish: Proxy) -> int:
                           "MAIN.fetch_304"], capture_output=True, timeout=10, check=True,
                          text=True).stdout
     return int(out.split()[1])
+
+
+def varnish_counter(varnish: Proxy, name: str) -> int:
+    """Return one of varnishstat's counters (MAIN.backend_req, MAIN.n_object...)."""
+    workdir = varnish.log.parent / "varnish"
+    out = subprocess.run([program("varnishstat"), "-n", str(workdir), "-1", "-f", name],
+                         capture_output=True, timeout=10, check=True, text=True).stdout
+    return int(out.split()[1])
+
+
+def test_query_strings_share_one_object(behind: Callable[..., tuple[Server, Proxy]]) -> None:
+    """The origin ignores query strings; so does the cache: 300 polls of /rss.xml?utm=N were
+    300 origin fetches and 300 objects."""
+    _, varnish = behind(cache_s_maxage=86400)
+    body = fetch(varnish.base, "/rss.xml", {"Accept-Encoding": "gzip"})[2]
+    fetched, objects = (varnish_counter(varnish, "MAIN.backend_req"),
+                        varnish_counter(varnish, "MAIN.n_object"))
+    for n in range(300):
+        status, headers, again = fetch(varnish.base, f"/rss.xml?utm={n}&x={n}",
+                                       {"Accept-Encoding": "gzip"})
+        assert (status, again) == (200, body) and is_hit(headers), n
+    assert varnish_counter(varnish, "MAIN.backend_req") == fetched
+    assert varnish_counter(varnish, "MAIN.n_object") == objects
+
+
+def test_a_404_is_kept_seconds_not_the_whole_s_maxage(
+        behind: Callable[..., tuple[Server, Proxy]]) -> None:
+    _, varnish = behind(cache_s_maxage=86400)
+    assert fetch(varnish.base, "/nothing-here/")[0] == 404
+    status, headers, _ = fetch(varnish.base, "/nothing-here/")
+    assert status == 404 and is_hit(headers)  # a burst costs the origin one request
+    stored = time.monotonic()
+    while is_hit(fetch(varnish.base, "/nothing-here/")[1]):
+        assert time.monotonic() - stored < 15, "the 404 outlived 10 s"
+        time.sleep(0.2)
+    assert time.monotonic() - stored > 5
