@@ -6,6 +6,7 @@ import errno
 import gzip
 import os
 import time
+import unicodedata
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -14,8 +15,10 @@ import pytest
 
 from feeds.catalog.store import meta
 from feeds.cli import main
+from feeds.export import build as build_module
 from feeds.export import render
 from feeds.export.build import build, file_name
+from feeds.export.collisions import Folding, collisions, probe
 from feeds.export.plan import GONE, NOT_FOUND
 
 from . import sites
@@ -165,3 +168,45 @@ def test_a_full_disk_stops_the_build_and_the_next_one_finishes_it(
 def files(folder: Path) -> dict[str, bytes]:
     """Return every file under ``folder`` and its bytes."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _twins(site: Path) -> None:
+    """Stories whose pages differ only in case, or only in Unicode form, and their photos."""
+    for n, name in enumerate(("Case", "case", unicodedata.normalize("NFC", "ünï"),
+                              unicodedata.normalize("NFD", "ünï"))):
+        write_story(site, f"odd/{name}.md", story_text(f"Odd {n}", f"2025-11-0{n + 1}",
+                                                        id=f'"urn:odd:{n}"', image=f"{name}.png"))
+        (site / "content/odd" / f"{name}.png").write_bytes(PNG)
+
+
+def test_the_build_folder_is_probed_for_how_it_compares_names(tmp_path: Path) -> None:
+    assert probe(tmp_path) == Folding(case=False, form=False)  # Linux: both kept apart
+    assert os.listdir(tmp_path) == [], "the probe leaves nothing behind"
+    twins = ["a/Case/index.html", "a/case/index.html", "a/case.png", "a/Case.PNG", "b/x",
+             "B/x/index.html"]
+    assert collisions(twins, Folding(case=True, form=False).key) == {
+        "a/case/index.html": "a/Case/index.html", "a/case.png": "a/Case.PNG",
+        "b/x": "B/x/index.html"}
+    nfc, nfd = (unicodedata.normalize(form, "é/index.html") for form in ("NFC", "NFD"))
+    assert collisions([nfc, nfd], Folding(case=True, form=False).key) == {}
+    assert collisions([nfc, nfd], Folding(case=False, form=True).key) == {max(nfc, nfd):
+                                                                          min(nfc, nfd)}
+
+
+def test_names_one_file_on_a_folding_file_system_are_not_written_over_each_other(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _twins(site)
+    out = tmp_path / "public"
+    summary = build(site, out)  # here (Linux): every page, and a warning for each twin
+    assert {"Case", "case", *(unicodedata.normalize(f, "ünï") for f in ("NFC", "NFD"))} <= \
+        set(os.listdir(out / "odd"))
+    warned = [p for p in summary.problems if "is the same file as" in p]
+    assert len(warned) == 4 and all("(a Mac's, Windows')" in p for p in warned)
+    # Where the output folder folds names (a Mac's, a Windows share), the second of two twins
+    # is left out with a problem naming both, instead of replacing the first one's bytes.
+    monkeypatch.setattr(build_module, "probe", lambda folder: Folding(case=True, form=True))
+    summary = build(site, tmp_path / "folding")
+    left = sorted(p.partition(":")[0] for p in summary.problems if "not written" in p)
+    assert left == ["odd/case.png", "odd/case/index.html", "odd/ünï.png", "odd/ünï/index.html"]
+    assert "/odd/case/" not in summary.plan.documents
+    assert "/odd/Case/" in summary.plan.documents

@@ -44,6 +44,7 @@ from ..errors import FeedsError
 from ..site.config import Settings
 from ..site.files import CONTENT
 from ..site.media import local_file
+from .collisions import Folding, check, probe
 from .htmlstore import StoredHtml
 from .manifest import Manifest, Record
 from .plan import GONE, NOT_FOUND, STATIC, Plan, plan
@@ -194,6 +195,7 @@ def _write(root: Path, db: sqlite3.Connection, manifest: Manifest, born: int, ve
     """Write what changed; return whether every story's HTML was made or read (a full build)."""
     out, found = summary.out, summary.plan
     out.mkdir(parents=True, exist_ok=True)
+    _leave_out_collisions(summary, probe(out / STAGING))
     old = manifest.records()
     since = manifest.version(born)
     if since is None:
@@ -222,6 +224,24 @@ def _write(root: Path, db: sqlite3.Connection, manifest: Manifest, born: int, ve
     summary.unchanged += len(found.documents) - len(jobs)
     manifest.save(born, version, changed, removed)
     return full
+
+
+def _leave_out_collisions(summary: Summary, folding: Folding) -> None:
+    """Leave out of the plan the files this output folder would take for another's (names
+    that differ only in case or Unicode form, where its file system folds them), with a
+    problem naming both; warn about those a folding host would."""
+    found = summary.plan
+    names = {file_name(path): path for path in found.documents}
+    names.update((file, file) for file in found.media)
+    left_out, warnings = check(names, folding)
+    for name, other in sorted(left_out.items()):
+        summary.problems.append(
+            f"{name}: not written: this folder's file system ignores case or Unicode form, so "
+            f"it is the same file as {other}: rename one of the two stories, or build onto "
+            "a case-sensitive file system (the server answers both).")
+    summary.problems += warnings
+    found.documents = [p for p in found.documents if file_name(p) not in left_out]
+    found.media = [file for file in found.media if file not in left_out]
 
 
 def _render(jobs: list[Job], root: Path, out: Path, manifest: Path,
