@@ -26,6 +26,7 @@ from feedgen.feed import FeedGenerator
 
 from .. import __version__
 from ..site.config import Settings
+from ..site.ids import atom_id
 from ..site.media import MEDIA_TYPES, media_suffix
 from ..site.story import Author, Story
 from . import urls
@@ -85,7 +86,7 @@ def _generator(settings: Settings, spec: FeedSpec, fmt: Format) -> FeedGenerator
     if spec.next_archive:
         fg.link(href=settings.url(spec.next_archive), rel="next-archive", type=ATOM_TYPE)
     fg.links.history = spec.history
-    fg.links.tombstones = [(m.id, iso_z(datetime.fromtimestamp(m.removed_at or 0, UTC)))
+    fg.links.tombstones = [(atom_id(m.id), iso_z(datetime.fromtimestamp(m.removed_at or 0, UTC)))
                            for m in spec.tombstones]
     fg.link(href=page, rel="alternate", type="text/html")
     fg.language(settings.language)
@@ -143,7 +144,7 @@ def _entry(settings: Settings, story: Story) -> FeedEntry:
     fe.register_extension("media", MediaEntryExtension, atom=True, rss=True)
     fe.register_extension("links", EntryLinks, atom=True, rss=True)
     url = permalink(settings, story)
-    fe.id(story.id)
+    fe.id(atom_id(story.id))  # (an RSS guid kept from an old feed may not be a URI)
     fe.guid(story.id, permalink=story.id == url)
     fe.title(story.title)
     fe.link(href=url, rel="alternate", type="text/html")
