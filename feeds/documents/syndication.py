@@ -144,8 +144,11 @@ def _entry(settings: Settings, story: Story) -> FeedEntry:
     fe.register_extension("media", MediaEntryExtension, atom=True, rss=True)
     fe.register_extension("links", EntryLinks, atom=True, rss=True)
     url = permalink(settings, story)
-    fe.id(atom_id(story.id))  # (an RSS guid kept from an old feed may not be a URI)
+    fe.id(story.id)
     fe.guid(story.id, permalink=story.id == url)
+    if atom_id(story.id) != story.id:  # an RSS guid kept from an old feed, not a URI: Atom
+        fe._FeedEntry__atom_id = atom_id(story.id)  # gets its own (feedgen's guid() and id()
+        # each set both, so the Atom one is set alone here)
     fe.title(story.title)
     fe.link(href=url, rel="alternate", type="text/html")
     if story.link:
