@@ -7,7 +7,6 @@ a small server playing an old site, right and wrong on purpose.
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
@@ -20,18 +19,16 @@ from typing import Any
 import feedparser
 import pytest
 
-from feeds.importer.run import Importer
-from feeds.site.config import load_settings
-
+from . import importing
 from .conftest import (
     REPO,
     Published,
     Server,
     copy_sample_site,
     free_port,
-    write_config,
     write_story,
 )
+from .importing import new_site
 from .sources import Answer, OldSite, rss
 
 WXR = REPO / "tests" / "data" / "wordpress-export.xml"
@@ -44,18 +41,9 @@ def old_site() -> Iterator[OldSite]:
     site.stop()
 
 
-def new_site(tmp_path: Path, name: str = "new") -> Path:
-    root = tmp_path / name
-    (root / "content").mkdir(parents=True)
-    write_config(root, base_url="http://127.0.0.1:8799/", timezone="UTC")
-    return root
-
-
 def run_import(root: Path, *sources: str, **options: Any) -> tuple[int, str]:
-    out = io.StringIO()
-    options = {"allow_private": True} | options  # (the old sites here are on loopback)
-    status = Importer(root, load_settings(root), out=out, **options).run(sources)
-    return status, out.getvalue()
+    return importing.run_import(root, *sources, **{"allow_private": True} | options)  # (the
+    # old sites here are on loopback)
 
 
 def stories(root: Path) -> list[Path]:

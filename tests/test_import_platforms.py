@@ -10,39 +10,21 @@ address here and sees no item it had not seen.
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
 import pytest
 
-from feeds.importer.run import Importer
-from feeds.site.config import load_settings
-
 from . import exports
-from .conftest import Published, write_config
+from .conftest import Published
+from .importing import new_site, run_import
 
 OLD = "https://old.example"
-
-
-def new_site(tmp_path: Path, name: str = "new") -> Path:
-    root = tmp_path / name
-    (root / "content").mkdir(parents=True)
-    write_config(root, base_url="http://127.0.0.1:8799/", timezone="UTC")
-    return root
-
-
-def run_import(root: Path, *sources: str | Path, **options: Any) -> tuple[int, str]:
-    out = io.StringIO()
-    status = Importer(root, load_settings(root), out=out, **options).run(
-        [str(s) for s in sources])
-    return status, out.getvalue()
 
 
 def stories(root: Path) -> list[str]:

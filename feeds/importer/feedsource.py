@@ -194,9 +194,9 @@ def _image(entry: Any) -> tuple[str, str] | None:
 def _read_json(fetched: Fetched, source: str) -> Page:
     try:
         data = json.loads(fetched.body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FetchError(f"{source}: this is not valid JSON ({exc}), so not a JSON Feed: "
-                         "check the address or the file.") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise FetchError(f"{source}: this is not valid JSON ({str(exc)[:100]}), so not a JSON "
+                         "Feed: check the address or the file.") from None
     version = data.get("version", "") if isinstance(data, dict) else ""
     if not isinstance(version, str) or not version.startswith("https://jsonfeed.org/version/"):
         raise FetchError(f"{source}: this JSON is not a JSON Feed (no jsonfeed.org version): "

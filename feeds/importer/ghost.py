@@ -38,6 +38,7 @@ from .items import Item, SourceReport, parse_date
 from .reading import Counted, Reading
 
 MAX_ROW_BYTES = 64 << 20
+MAX_DEPTH = 64  # containers inside containers: an export's rows are four deep
 _ROW = re.compile(r"(?:db\.item\.)?data\.([a-z_]+)\.item")
 _TABLES = {"posts", "tags", "posts_tags", "users", "posts_authors", "posts_meta"}
 _GHOST_URL = "__GHOST_URL__"
@@ -89,23 +90,38 @@ def _read_rows(name: str, opener: Callable[[], IO[bytes]], reading: Reading) -> 
     except OSError as exc:
         raise FetchError(f"{name}: cannot read it ({exc.strerror}).") from None
     counted = Counted(stream, name, MAX_ROW_BYTES, "one row (a post)")
-    version, builder, row, table = "", None, "", ""
+    version, builder, table = "", None, ""
+    path: list[str] = []  # the key (or "item") each open container was opened under
+    key = ""
     try:
-        for prefix, event, value in ijson.parse(counted, use_float=True):
+        # basic_parse, not parse: parse's prefixes grow with the nesting, and a file nested
+        # 200,000 deep made them take gigabytes before any check could run.
+        for event, value in ijson.basic_parse(counted, use_float=True):
+            if event == "map_key":
+                key = str(value)
+            if event in ("start_map", "start_array"):
+                path.append(key if path and path[-1] != "[" else "item")
+                path.append("{" if event == "start_map" else "[")
+                if len(path) > 2 * MAX_DEPTH:
+                    raise FetchError(f"{name}: nested more than {MAX_DEPTH} deep, which no "
+                                     "export is, so nothing of it is imported.")
             if builder is not None:
                 builder.event(event, value)
-                if event == "end_map" and prefix == row:
+            elif event == "start_map" and (found := _ROW.fullmatch(_prefix(path))) \
+                    and found.group(1) in _TABLES:
+                builder, table = ObjectBuilder(), found.group(1)
+                builder.event(event, value)
+                counted.mark()
+            elif event == "string" and key == "version" and _prefix(path) in ("db.item.meta",
+                                                                                "meta"):
+                version = str(value)[:20]
+            if event in ("end_map", "end_array"):
+                path[-2:] = []
+                if builder is not None and event == "end_map" and _ROW.fullmatch(
+                        _prefix(path + ["item", "{"])):
                     _take(table, builder.value, reading)
                     builder = None
                     counted.unmark()
-                continue
-            if event == "start_map" and (found := _ROW.fullmatch(prefix)) \
-                    and found.group(1) in _TABLES:
-                builder, row, table = ObjectBuilder(), prefix, found.group(1)
-                builder.event(event, value)
-                counted.mark()
-            elif event == "string" and prefix in ("db.item.meta.version", "meta.version"):
-                version = str(value)[:20]
     except FetchError:
         raise
     except (ijson.JSONError, ValueError, RecursionError) as exc:
@@ -114,6 +130,11 @@ def _read_rows(name: str, opener: Callable[[], IO[bytes]], reading: Reading) -> 
     finally:
         stream.close()
     return version
+
+
+def _prefix(path: list[str]) -> str:
+    """ijson's prefix of the container open at the end of ``path`` (``db.item.data``)."""
+    return ".".join(path[2::2]) if len(path) <= 12 else ""
 
 
 def _text(value: Any) -> str:

@@ -39,6 +39,8 @@ def refusal(address: Address) -> str | None:
     embedded = _embedded_ipv4(address)
     if embedded is not None:
         return refusal(embedded)
+    if any(address in network for network in _INSIDE):
+        return "an address of the network's own services (cloud metadata answers there)"
     if address.is_loopback:
         return "a loopback address (this machine)"
     if address.is_link_local:
@@ -68,6 +70,9 @@ def _embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
 
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+# Ranges no public site lives in that Python's ``is_global`` may count as global:
+# IETF protocol assignments (Oracle Cloud's metadata is 192.0.0.192) and carrier NAT.
+_INSIDE = (ipaddress.IPv4Network("192.0.0.0/24"), ipaddress.IPv4Network("100.64.0.0/10"))
 
 
 def resolve(host: str, port: int) -> list[str]:

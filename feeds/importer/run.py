@@ -219,9 +219,18 @@ def _describe(report: SourceReport) -> str:
     if report.paid:
         line += f" ({report.paid} for paying readers there, public here)"
     if report.left_out:
-        line += "; left out: " + ", ".join(f"{count} {what}{'s' * (count != 1)}" for what, count
+        line += "; left out: " + ", ".join(_counted(count, what) for what, count
                                            in sorted(report.left_out.items()))
     return line
+
+
+def _counted(count: int, what: str) -> str:
+    """``3 symlinks out of the site``: the noun before a qualifier takes the plural."""
+    head, space, rest = what.partition(" without ") if " without " in what else \
+        what.partition(" out of ")
+    if not space:
+        head, space, rest = what, "", ""
+    return f"{count} {head}{'s' * (count != 1)}{space}{rest}"
 
 
 def _site_index(root: Path, settings: Settings) -> tuple[dict[str, str], set[str]]:

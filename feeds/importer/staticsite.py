@@ -168,6 +168,8 @@ def _yaml(text: str) -> dict[str, Any]:
             raise SiteError("its front matter uses YAML aliases (*name), which no post needs "
                             "and which can blow up a reader: write the values out")
         data = yaml.load(text, Loader=SafeLoader)
+    except SiteError:
+        raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SiteError("its YAML front matter is not valid", (mark.line + 2) if mark else 1

@@ -48,7 +48,7 @@ def read_substack(archive: Archive, reading: Reading) -> SourceReport:
         for number, row in enumerate(rows, start=2):
             _take(row, number, folder, archive, base, report, reading)
     except csv.Error as exc:
-        raise FetchError(f"{archive.path}: {csv_name} line {rows.line_num}: {exc}, so nothing "
+        raise FetchError(f"{archive.path}: {csv_name} line {rows.line_num + 1}: {exc}, so nothing "
                          "of it is imported: export it again from Substack.") from None
     report.items = reading.spool.count
     return report
@@ -70,7 +70,7 @@ def _take(row: dict[str, str | None], line: int, folder: str, archive: Archive, 
     position = f"post {post_id} (line {line} of posts.csv)"
     name = f"{folder}posts/{post_id}.html"
     if "/" in post_id or name not in archive.members:
-        report.leave_out("post without its text")
+        report.leave_out("post without text")
         return
     body = archive.read(name, MAX_POST_BYTES).decode("utf-8", "replace")
     slug = post_id.partition(".")[2] or post_id
