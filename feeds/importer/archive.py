@@ -21,7 +21,7 @@ from .fetch import FetchError
 MAX_MEMBERS = 200_000
 MAX_MEMBER_BYTES = 1 << 30  # one export part may be large (it is read as a stream)
 MAX_TOTAL_BYTES = 8 << 30  # everything read from one archive
-MAX_RATIO = 1000  # inflated / compressed, for members past a megabyte
+MAX_RATIO = 200  # inflated / compressed, for members past a megabyte (text compresses ~10x)
 
 
 def is_zip(path: Path) -> bool:
