@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -318,3 +319,22 @@ def test_a_jekyll_site_moves_in_with_the_ids_of_jekyll_feed(
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
        b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01"
        b"\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_the_command_line_takes_the_old_address_and_the_media_choice(tmp_path: Path) -> None:
+    items = exports.posts(2)
+    for post in items:
+        post.kind = "newsletter"
+    export = tmp_path / "substack.zip"
+    export.write_bytes(exports.substack_zip(items))
+    root = new_site(tmp_path)
+    command = [sys.executable, "-m", "feeds", "import", "--root", str(root), str(export)]
+    bad = subprocess.run([*command, "--old-base-url", "old.substack.com"], capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 1 and "give the old site's address, such as https://" in \
+        bad.stdout + bad.stderr
+    good = subprocess.run([*command, "--old-base-url", "https://old.substack.com", "--media",
+                           "download"], capture_output=True, text=True, timeout=60)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "import: 2 new, 0 updated, 0 unchanged, 0 skipped, 0 failed" in good.stdout
+    assert "Traceback" not in good.stdout + good.stderr
