@@ -276,3 +276,17 @@ def test_a_site_folder_cannot_lead_the_import_out_of_it(tmp_path: Path) -> None:
            "aliases" in report
     assert [p.name for p in stories(root)] == ["story-1.md", "story-2.md"]
     assert not list((root / "content").rglob("*.png"))  # nothing from outside was copied
+
+
+def test_an_item_cannot_claim_a_path_the_site_answers_itself(tmp_path: Path,
+                                                             old_site: OldSite) -> None:
+    # (issue 17, case 7: an imported item linking .../healthz wrote content/healthz.md)
+    old_site.answers["/feed/"] = Answer(body=rss([
+        {"title": "Health", "guid": "urn:x:1", "link": "https://old.example/healthz"},
+        {"title": "Feed", "guid": "urn:x:2", "link": "https://old.example/rss.xml"}]))
+    root = new_site(tmp_path)
+    status, report = run_import(root, f"{old_site.base}/feed/", allow_private=True)
+    assert status == 0, report
+    assert [p.name for p in stories(root)] == ["healthz-2.md", "rss.md"]
+    assert "its old address /rss.xml is one the site answers itself" in report
+    assert "aliases" not in (root / "content" / "healthz-2.md").read_text()

@@ -27,7 +27,7 @@ MAX_RATIO = 200  # inflated / compressed, for members past a megabyte (text comp
 def is_zip(path: Path) -> bool:
     try:
         with open(path, "rb") as handle:
-            return handle.read(4) == b"PK\x03\x04"
+            return handle.read(4) in (b"PK\x03\x04", b"PK\x05\x06")  # (the second: empty)
     except OSError:
         return False
 

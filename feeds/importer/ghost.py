@@ -74,8 +74,8 @@ def read_ghost(name: str, opener: Callable[[], IO[bytes]], reading: Reading) -> 
         elif status != "published":
             report.leave_out(_LEFT_OUT.get(status, f"{status or 'unknown'} post"))
         else:
-            item = _item(post_id, post, reading, base, f"post {post.get('slug') or post_id} "
-                                                      f"(item {number} of {name})", groups)
+            item = _item(post_id, post, reading, base, f"post {_text(post.get('slug')) or post_id}"
+                                                      f" (item {number} of {name})", groups)
             if item.paid:
                 report.paid += 1
             reading.add(item)

@@ -215,7 +215,7 @@ class Importer:
 
 def _describe(report: SourceReport) -> str:
     pages = f" in {report.pages} pages" if report.pages > 1 else ""
-    line = f"read       {report.source}: {report.kind}, {report.items} items{pages}"
+    line = f"read       {report.source}: {report.kind}, {_counted(report.items, 'item')}{pages}"
     if report.paid:
         line += f" ({report.paid} for paying readers there, public here)"
     if report.left_out:

@@ -89,6 +89,10 @@ def draft_story(item: Item, settings: Settings, section: str | None, now: dateti
     new = f"/{folder}/{name}/" if folder else f"/{name}/"
     aliases = [a for a in dict.fromkeys(([item.link] if item.link else []) + item.aliases)
                if _is_alias(a, new)]
+    for alias in [a for a in aliases if _claims_reserved(old_address(a))]:
+        item.warnings.append(f"its old address {old_address(alias)[:200]} is one the site "
+                             "answers itself: it is not kept as an alias")
+        aliases.remove(alias)
     if aliases:
         fields["aliases"] = aliases[:50]
     front = yaml.dump(_FrontMatter(fields), Dumper=_Dumper, sort_keys=False,
@@ -216,6 +220,17 @@ def stamp() -> datetime:
 # is the one place an import names a file, so that is where it will be called.
 _RESERVED_NAMES = frozenset({"healthz", "static", "stats", "tags", "authors", "page",
                              "archive", "feeds", "sitemap", "news-sitemap", "robots"})
+
+
+_RESERVED_FILES = frozenset({"rss.xml", "atom.xml", "feed.json", "feeds.opml", "sitemap.xml",
+                             "news-sitemap.xml", "robots.txt"})
+
+
+def _claims_reserved(path: str) -> bool:
+    """Tell whether an old address (``/healthz``) is a path the site answers itself."""
+    parts = path.strip("/").split("/")
+    return parts[0].casefold() in _RESERVED_NAMES or (len(parts) == 1 and parts[0].casefold()
+                                                       in _RESERVED_FILES)
 
 
 def story_file(folder: str, name: str, taken: set[str]) -> str:

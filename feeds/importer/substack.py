@@ -45,6 +45,9 @@ def read_substack(archive: Archive, reading: Reading) -> SourceReport:
     text = archive.read(csv_name, MAX_CSV_BYTES).decode("utf-8-sig", "replace")
     rows = csv.DictReader(io.StringIO(text, newline=""))
     try:
+        if not {"post_id", "is_published"} <= set(rows.fieldnames or ()):
+            raise FetchError(f"{archive.path}: {csv_name} has no post_id and is_published "
+                             "columns, so it is not a Substack export's: export it again.")
         for number, row in enumerate(rows, start=2):
             _take(row, number, folder, archive, base, report, reading)
     except csv.Error as exc:
