@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: serve test lint system-packages bench bench-publish bench-scale bench-build screenshots clean
+.PHONY: serve test lint system-packages bench bench-publish bench-scale bench-build bench-import screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench-scale: $(STAMP)
 # feeds build on the 10,000-story site: a full build beside Hugo's, and one-file incremental builds.
 bench-build: $(STAMP)
 	$(BIN)/python -m bench.build $(BENCH_ARGS)
+
+# feeds import of a thousand-item export per platform, timed, with peak memory; and a paged
+# feed that never ends, before and after the spool.
+bench-import: $(STAMP)
+	$(BIN)/python -m bench.importing $(BENCH_ARGS)
 
 screenshots: $(STAMP) system-packages
 	$(BIN)/python -m tools.screenshots

@@ -104,17 +104,31 @@ def _parser() -> argparse.ArgumentParser:
 
     bring = commands.add_parser(
         "import", parents=[common],
-        help="turn feeds (URL or file, with their archives) or a WordPress export into story "
-             "files, keeping every item's id; again later: adds new items, updates changed ones")
+        help="turn feeds (with their archives), WordPress, Ghost, Substack and Blogger exports "
+             "and Hugo or Jekyll site folders into story files, keeping every item's id; "
+             "again later: adds new items, updates changed ones")
     bring.add_argument("sources", nargs="+", metavar="SOURCE",
-                       help="a feed URL or file (RSS, Atom, JSON Feed), or a WordPress export")
+                       help="a feed URL or file (RSS, Atom, JSON Feed); a WordPress export "
+                            "(.xml, several files of one, or their .zip), a Ghost export "
+                            "(.json), a Substack export (.zip), a Blogger export (.xml or "
+                            ".atom); a Hugo or Jekyll site's folder")
     bring.add_argument("--section", help="put every story in this section (default: each item's "
                                          "first category)")
     bring.add_argument("--dry-run", action="store_true",
                        help="say what would be done, and write nothing")
-    bring.add_argument("--download-media", action="store_true",
-                       help="fetch remote images and enclosures into content/ (default: they "
-                            "stay links)")
+    bring.add_argument("--media", choices=("link", "download"), default="link",
+                       help="remote images and enclosures: 'link' keeps their URLs (the "
+                            "default), 'download' fetches them into content/ (a site folder's "
+                            "own files are always copied)")
+    bring.add_argument("--download-media", action="store_const", const="download",
+                       dest="media", help="the same as --media download")
+    bring.add_argument("--old-base-url", metavar="URL",
+                       help="the old site's address, which is in the ids its feeds gave "
+                            "(needed for Substack; Hugo, Jekyll, Ghost and Blogger read it "
+                            "from the export or config when they can)")
+    bring.add_argument("--allow-private", action="store_true",
+                       help="let the import fetch from loopback and private addresses (a "
+                            "test, an intranet); refused by default, at every redirect too")
     bring.set_defaults(run=_import)
     return parser
 
@@ -166,7 +180,12 @@ def _import(args: argparse.Namespace, root: Path) -> int:
     settings = load_settings(root)
     if not (root / "content").is_dir():
         raise FeedsError(f"{root}: no content/ folder: create it, or give the site's --root.")
-    importer = Importer(root, settings, args.section, args.dry_run, args.download_media)
+    old = args.old_base_url
+    if old is not None and not old.lower().startswith(("http://", "https://")):
+        raise FeedsError(f"--old-base-url {old[:200]}: give the old site's address, such as "
+                         "https://old.example/.")
+    importer = Importer(root, settings, args.section, args.dry_run, args.media == "download",
+                        allow_private=args.allow_private, old_base_url=old)
     return importer.run(args.sources)
 
 

@@ -22,13 +22,18 @@ class OldSite:
 
     def __init__(self) -> None:
         self.answers: dict[str, Answer] = {}
+        self.fallback: Callable[[str], Answer | None] | None = None  # for paths not listed
         self.requests: list[str] = []
+        self.hosts: list[str] = []  # the Host header of each request
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 site.requests.append(self.path)
-                answer = site.answers.get(self.path, Answer(404, b"not here", "text/plain"))
+                site.hosts.append(self.headers.get("Host", ""))
+                answer = site.answers.get(self.path) or (
+                    site.fallback(self.path) if site.fallback else None) or Answer(
+                    404, b"not here", "text/plain")
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
                 if answer.location:

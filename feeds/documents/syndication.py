@@ -24,6 +24,7 @@ from feedgen.feed import FeedGenerator
 
 from .. import __version__
 from ..site.config import Settings
+from ..site.ids import atom_id
 from ..site.story import Author, Story
 from . import urls
 from .archives import FeedSpec
@@ -82,7 +83,7 @@ def _generator(settings: Settings, spec: FeedSpec, fmt: Format) -> FeedGenerator
     if spec.next_archive:
         fg.link(href=settings.url(spec.next_archive), rel="next-archive", type=ATOM_TYPE)
     fg.links.history = spec.history
-    fg.links.tombstones = [(m.id, iso_z(datetime.fromtimestamp(m.removed_at or 0, UTC)))
+    fg.links.tombstones = [(atom_id(m.id), iso_z(datetime.fromtimestamp(m.removed_at or 0, UTC)))
                            for m in spec.tombstones]
     fg.link(href=page, rel="alternate", type="text/html")
     fg.language(settings.language)
@@ -141,6 +142,9 @@ def _entry(settings: Settings, story: Story) -> FeedEntry:
     url = permalink(settings, story)
     fe.id(story.id)
     fe.guid(story.id, permalink=story.id == url)
+    if atom_id(story.id) != story.id:  # an RSS guid kept from an old feed, not a URI: Atom
+        fe._FeedEntry__atom_id = atom_id(story.id)  # gets its own (feedgen's guid() and id()
+        # each set both, so the Atom one is set alone here)
     fe.title(story.title)
     fe.link(href=url, rel="alternate", type="text/html")
     if story.link:

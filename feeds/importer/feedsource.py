@@ -4,7 +4,10 @@ Feed's ``next_url``, and WordPress' ``?paged=2``, ``?paged=3``... until they end
 
 A source is read whole or not at all: a page that cannot be read stops the source,
 and nothing of it is imported (a half-read history would import as if the rest
-had been deleted).
+had been deleted). Pages are read one at a time into the spool, so memory stays
+that of one page however long the history (and a history past
+``MAX_HISTORY_ITEMS`` items or ``MAX_PAGES`` pages is refused, so a feed that keeps
+giving new items cannot keep an import going).
 """
 
 from __future__ import annotations
@@ -12,17 +15,19 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
 
 from .convert import plain_text
-from .fetch import Fetched, FetchError, fetch, is_url
+from .fetch import Fetched, FetchError, is_url
 from .items import Enclosure, Item, SourceReport, from_struct, parse_date
+from .reading import Reading
 
 MAX_PAGES = 10_000  # pages of one feed's history
+MAX_HISTORY_ITEMS = 100_000  # items of one feed's history: an archive that size is moved
+# with the platform's export; a feed that keeps giving new items stops here
 _KINDS = {"rss090": "RSS 0.90", "rss091n": "RSS 0.91", "rss091u": "RSS 0.91", "rss092": "RSS 0.92",
           "rss093": "RSS 0.93", "rss094": "RSS 0.94", "rss20": "RSS 2.0", "rss10": "RSS 1.0",
           "rss": "RSS", "atom01": "Atom 0.1", "atom02": "Atom 0.2", "atom03": "Atom 0.3",
@@ -34,61 +39,43 @@ def is_json_feed(fetched: Fetched) -> bool:
     return fetched.content_type.endswith("json") or fetched.body.lstrip()[:1] == b"{"
 
 
-def read_feed(first: Fetched, source: str) -> SourceReport:
-    """Read a feed and every page of its history into one report: items newest first, each
-    id once (the first page's version of an item wins: it is the newest)."""
-    report: SourceReport | None = None
-    for number, (_, page) in enumerate(_pages(first, source, {first.url}), start=1):
-        if report is None:
-            report = page
-        else:
-            report.items.extend(page.items)
-        report.pages = number
-    assert report is not None
-    report.items = _unique(report.items)
-    return report
-
-
-def _unique(items: list[Item]) -> list[Item]:
-    seen: set[str] = set()
-    kept = []
-    for item in items:
-        key = item.id or item.link or item.position
-        if key not in seen:
-            seen.add(key)
-            kept.append(item)
-    return kept
-
-
-def _pages(first: Fetched, source: str,
-           seen: set[str]) -> Iterator[tuple[Fetched, SourceReport]]:
-    """Yield each page of a feed's history with what it holds, first page first."""
-    fetched = first
+def read_feed(first: Fetched, reading: Reading) -> SourceReport:
+    """Read a feed and every page of its history into the spool, page by page: items newest
+    first, each id once (the first page's version of an item wins: it is the newest)."""
+    source, fetched = reading.source, first
+    seen = {first.url}
     wordpress_page = 1
-    known: set[str] = set()  # item ids met so far
     while True:
-        report, following, wordpress = _read_page(fetched, source)
-        yield fetched, report
-        fresh = {i.id or i.link or i.position for i in report.items} - known
-        known |= fresh
+        page, items, following, wordpress = _read_page(fetched, source)
+        if reading.report is None:
+            reading.report = page
+        report = reading.report
+        fresh = sum(reading.add(item) for item in items)
+        if reading.spool.count > MAX_HISTORY_ITEMS:
+            raise FetchError(f"{source}: its history runs past {MAX_HISTORY_ITEMS:,} items "
+                             f"({report.pages:,} pages), so nothing of it is imported: import "
+                             "the archive from the platform's export instead.")
         if wordpress and not following and fresh and is_url(source):
             wordpress_page += 1  # (a site that ignores ?paged gives nothing new: the end)
             following = [_with_page(first.url, wordpress_page)]
         following = [u for u in following if u not in seen]
         if not following:
-            return
+            report.items = reading.spool.count
+            return report
         if len(seen) >= MAX_PAGES:
             raise FetchError(f"{source}: its history runs past {MAX_PAGES:,} pages: import "
-                             "the rest from a WordPress export or an archive file.")
+                             "the rest from the platform's export or an archive file.")
         seen.add(following[0])
         try:
-            fetched = fetch(following[0])
+            fetched = reading.fetcher.fetch(following[0])
         except FetchError as error:
             if wordpress and error.status == 404:
-                return  # WordPress' pages end in a 404
+                report.items = reading.spool.count
+                return report  # WordPress' pages end in a 404
             raise FetchError(f"{source}: page {len(seen)} of its history ({following[0]}) "
                              f"cannot be read, so nothing of it is imported: {error.message}"
                              ) from None
+        report.pages += 1
 
 
 def _with_page(url: str, number: int) -> str:
@@ -96,13 +83,17 @@ def _with_page(url: str, number: int) -> str:
     return f"{base}{'&' if '?' in base else '?'}paged={number}"
 
 
-def _read_page(fetched: Fetched, source: str) -> tuple[SourceReport, list[str], bool]:
+Page = tuple[SourceReport, list[Item], list[str], bool]  # what it is, its items, the pages
+# it leads to, whether WordPress wrote it
+
+
+def _read_page(fetched: Fetched, source: str) -> Page:
     if is_json_feed(fetched):
         return _read_json(fetched, source)
     return _read_xml(fetched, source)
 
 
-def _read_xml(fetched: Fetched, source: str) -> tuple[SourceReport, list[str], bool]:
+def _read_xml(fetched: Fetched, source: str) -> Page:
     parsed = feedparser.parse(fetched.body, response_headers={
         "content-location": fetched.url, "content-type": fetched.content_type or "text/xml"})
     kind = _KINDS.get(parsed.version or "")
@@ -120,9 +111,9 @@ def _read_xml(fetched: Fetched, source: str) -> tuple[SourceReport, list[str], b
                  feed.get("generator_detail", {}).get("href", "")).lower()
     report = SourceReport(source, kind, feed_url=_self_link(links) or fetched.url,
                           format="atom" if kind.startswith("Atom") else "rss")
-    for index, entry in enumerate(parsed.entries, start=1):
-        report.items.append(_entry_item(entry, f"item {index} of {fetched.url}"))
-    return report, following, "wordpress" in generator
+    items = [_entry_item(entry, f"item {index} of {fetched.url}")
+             for index, entry in enumerate(parsed.entries, start=1)]
+    return report, items, following, "wordpress" in generator
 
 
 def _self_link(links: list[Any]) -> str | None:
@@ -200,12 +191,12 @@ def _image(entry: Any) -> tuple[str, str] | None:
     return None
 
 
-def _read_json(fetched: Fetched, source: str) -> tuple[SourceReport, list[str], bool]:
+def _read_json(fetched: Fetched, source: str) -> Page:
     try:
         data = json.loads(fetched.body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FetchError(f"{source}: this is not valid JSON ({exc}), so not a JSON Feed: "
-                         "check the address or the file.") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise FetchError(f"{source}: this is not valid JSON ({str(exc)[:100]}), so not a JSON "
+                         "Feed: check the address or the file.") from None
     version = data.get("version", "") if isinstance(data, dict) else ""
     if not isinstance(version, str) or not version.startswith("https://jsonfeed.org/version/"):
         raise FetchError(f"{source}: this JSON is not a JSON Feed (no jsonfeed.org version): "
@@ -215,11 +206,10 @@ def _read_json(fetched: Fetched, source: str) -> tuple[SourceReport, list[str], 
     items = data.get("items")
     if not isinstance(items, list):
         raise FetchError(f"{source}: a JSON Feed without an items list: check the file.")
-    for index, value in enumerate(items, start=1):
-        if isinstance(value, dict):
-            report.items.append(_json_item(value, data, f"item {index} of {fetched.url}"))
+    found = [_json_item(value, data, f"item {index} of {fetched.url}")
+             for index, value in enumerate(items, start=1) if isinstance(value, dict)]
     following = [urljoin(fetched.url, data["next_url"])] if _text(data.get("next_url")) else []
-    return report, following, False
+    return report, found, following, False
 
 
 def _text(value: Any) -> str:

@@ -2,11 +2,13 @@
 
 Every fetch is bounded: in size (a feed is not 50 MB; an export file on disk may
 be larger and is read as a stream), in time, and in redirects (a loop is named as
-one). Only http(s) is followed, however a server redirects.
+one). Only http(s) is followed, however a server redirects, and only to addresses an
+import may reach (``netguard``).
 """
 
 from __future__ import annotations
 
+import http.client
 import os
 import urllib.error
 import urllib.request
@@ -17,6 +19,7 @@ from typing import IO, Any
 
 from .. import __version__
 from ..errors import FeedsError
+from .netguard import AddressRefused, guarded_handlers
 
 MAX_DOCUMENT_BYTES = 32 << 20  # a feed page; a newsroom's feed is well under a megabyte
 MAX_MEDIA_BYTES = 200 << 20  # one image or enclosure fetched by --download-media
@@ -61,45 +64,71 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_Redirects)
+class Fetcher:
+    """Every fetch of one import: over HTTP only to addresses the import may reach (see
+    ``netguard``), at every hop, redirects included; or from a file."""
 
+    def __init__(self, allow_private: bool = False):
+        self.allow_private = allow_private
+        self._opener = urllib.request.build_opener(*guarded_handlers(allow_private), _Redirects)
 
-def open_url(url: str) -> Any:
-    """Open ``url`` for reading, with the import's user agent, timeout and redirect rules."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
-                                                   "Accept-Encoding": "identity"})
-    try:
-        return _OPENER.open(request, timeout=TIMEOUT)
-    except FetchError:
-        raise
-    except urllib.error.HTTPError as exc:
-        if exc.code in (301, 302, 303, 307, 308):
-            raise FetchError(f"{url}: the redirects go round in a loop or past {MAX_REDIRECTS} "
-                             "hops: give the feed's final address.") from None
-        raise FetchError(f"{url}: the server answered {exc.code} {exc.reason}: check the "
-                         "address.", exc.code) from None
-    except urllib.error.URLError as exc:
-        raise FetchError(f"{url}: cannot connect ({exc.reason}): check the address and the "
-                         "network.") from None
-    except (TimeoutError, OSError, ValueError) as exc:
-        raise FetchError(f"{url}: cannot fetch it ({exc}): check the address.") from None
+    def open_url(self, url: str) -> Any:
+        """Open ``url`` for reading, with the import's user agent, timeout and rules."""
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
+                                                       "Accept-Encoding": "identity"})
+        try:
+            return self._opener.open(request, timeout=TIMEOUT)
+        except FetchError:
+            raise
+        except AddressRefused as exc:
+            raise FetchError(f"{url}: {exc.message}") from None
+        except urllib.error.HTTPError as exc:
+            if exc.code in (301, 302, 303, 307, 308):
+                raise FetchError(f"{url}: the redirects go round in a loop or past "
+                                 f"{MAX_REDIRECTS} hops: give the feed's final address.") from None
+            raise FetchError(f"{url}: the server answered {exc.code} {exc.reason}: check the "
+                             "address.", exc.code) from None
+        except urllib.error.URLError as exc:
+            raise FetchError(f"{url}: cannot connect ({exc.reason}): check the address and "
+                             "the network.") from None
+        except (TimeoutError, OSError, ValueError, http.client.HTTPException) as exc:
+            raise FetchError(f"{url}: cannot fetch it ({exc}): check the address.") from None
 
+    def fetch(self, source: str, limit: int = MAX_DOCUMENT_BYTES) -> Fetched:
+        """Return the bytes of a URL or a file, refusing more than ``limit`` of them."""
+        if is_url(source):
+            with self.open_url(source) as response:
+                body = _read_bounded(response, limit, source)
+                return Fetched(response.geturl(), body, response.headers.get_content_type())
+        path = Path(source)
+        try:
+            if not path.is_file():
+                raise FetchError(f"{source}: no such file, and not an http(s) address: give a "
+                                 "feed URL, an export file or a site folder.")
+            with open(path, "rb") as handle:
+                return Fetched(str(path), _read_bounded(handle, limit, source))
+        except OSError as exc:
+            raise FetchError(f"{source}: cannot read it ({exc.strerror}).") from None
 
-def fetch(source: str, limit: int = MAX_DOCUMENT_BYTES) -> Fetched:
-    """Return the bytes of a URL or a file, refusing more than ``limit`` of them."""
-    if is_url(source):
-        with open_url(source) as response:
-            body = _read_bounded(response, limit, source)
-            return Fetched(response.geturl(), body, response.headers.get_content_type())
-    path = Path(source)
-    try:
-        if not path.is_file():
-            raise FetchError(f"{source}: no such file, and not an http(s) address: give a feed "
-                             "URL or the path of a feed or WordPress export file.")
-        with open(path, "rb") as handle:
-            return Fetched(str(path), _read_bounded(handle, limit, source))
-    except OSError as exc:
-        raise FetchError(f"{source}: cannot read it ({exc.strerror}).") from None
+    def download(self, url: str, target: Path, limit: int = MAX_MEDIA_BYTES) -> str:
+        """Download ``url`` into ``target`` (written whole or not at all); return its type."""
+        partial = target.with_name(f".{target.name}.part")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with self.open_url(url) as response, open(partial, "wb") as out:
+                size = 0
+                while chunk := response.read(CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise FetchError(f"{url}: larger than {limit >> 20} MB: left as a link.")
+                    out.write(chunk)
+                media_type = response.headers.get_content_type()
+            os.replace(partial, target)
+            return str(media_type)
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            raise FetchError(f"{url}: the download failed ({exc}): left as a link.") from None
+        finally:
+            partial.unlink(missing_ok=True)
 
 
 def _read_bounded(stream: IO[bytes], limit: int, source: str) -> bytes:
@@ -114,24 +143,3 @@ def _read_bounded(stream: IO[bytes], limit: int, source: str) -> bytes:
     except (TimeoutError, OSError) as exc:
         raise FetchError(f"{source}: the transfer stopped ({exc}): try again.") from None
     return b"".join(chunks)
-
-
-def download(url: str, target: Path, limit: int = MAX_MEDIA_BYTES) -> str:
-    """Download ``url`` into ``target`` (written whole or not at all); return its media type."""
-    partial = target.with_name(f".{target.name}.part")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open_url(url) as response, open(partial, "wb") as out:
-            size = 0
-            while chunk := response.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise FetchError(f"{url}: larger than {limit >> 20} MB: left as a link.")
-                out.write(chunk)
-            media_type = response.headers.get_content_type()
-        os.replace(partial, target)
-        return str(media_type)
-    except (TimeoutError, OSError) as exc:
-        raise FetchError(f"{url}: the download failed ({exc}): left as a link.") from None
-    finally:
-        partial.unlink(missing_ok=True)

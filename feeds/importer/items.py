@@ -42,21 +42,33 @@ class Item:
     wordpress: bool = False  # content as WordPress stores it: paragraphs by blank lines,
     # shortcodes, <!--more-->
     warnings: list[str] = field(default_factory=list)
+    markdown: str | None = None  # a body already in Markdown (Hugo, Jekyll): kept as it is
+    aliases: list[str] = field(default_factory=list)  # other old addresses (Hugo's aliases,
+    # jekyll-redirect-from), besides ``link``
+    media: dict[str, str] = field(default_factory=dict)  # local files of the source: URL in
+    # the story -> path of the file to copy beside it
+    paid: str | None = None  # for whom the old site kept it ("paid subscribers"), if not all
+    slug: str | None = None  # the name the old site gave it, for its file
 
 
 @dataclass(slots=True)
 class SourceReport:
-    """What one source gave: its items, and what it held that is not imported (counted)."""
+    """What one source held besides its items (which wait in a ``Spool``): what it is, what
+    was left out (counted by kind), and where its old feeds were."""
 
     source: str
     kind: str  # "RSS 2.0", "Atom 1.0", "JSON Feed 1.1", "WordPress export 1.2", ...
-    items: list[Item] = field(default_factory=list)
+    items: int = 0  # items kept (each id once)
     left_out: dict[str, int] = field(default_factory=dict)  # "pages": 3, "comments": 10...
     pages: int = 1  # documents read: the feed and its archive or paged pages
     feed_url: str | None = None  # the feed's own address, for a redirect to the new feed
     format: str = "rss"  # the closest of the site's formats: rss, atom, json
-    groups: list[tuple[str, str, str]] = field(default_factory=list)  # WordPress: (kind of
-    # archive, its slug there, its name) for the category, tag and author feed redirects
+    groups: list[tuple[str, str, str]] = field(default_factory=list)  # (kind of archive,
+    # its slug there, its name) for the category, tag and author feed redirects
+    paid: int = 0  # items the old site kept for paying readers
+    skipped: int = 0  # items the reader could not read (each reported with its line)
+    old_feeds: dict[str, str] = field(default_factory=dict)  # the platform's feed paths:
+    # "site" -> "/rss/", "tag" -> "/tag/{slug}/rss/", "category" -> ..., "author" -> ...
 
     def leave_out(self, what: str, count: int = 1) -> None:
         self.left_out[what] = self.left_out.get(what, 0) + count

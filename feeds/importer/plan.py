@@ -15,35 +15,40 @@ from ..site.story import slugify
 from .items import SourceReport
 
 _FILES = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
-_WORDPRESS = {"category": "/category/{slug}/feed/", "tag": "/tag/{slug}/feed/"}
+# What a group of the old site can become here: a category a section (if a story has it
+# as its section) or a tag; a tag a tag; an author an author.
+_KINDS = {"category": ("section", "tag"), "tag": ("tag",), "author": ("author",),
+          "section": ("section",)}
 
 
 def wanted_redirects(reports: list[SourceReport], section: str | None,
                      groups: set[str]) -> dict[str, str]:
     """Return old feed path -> new feed path for what was imported (``groups``: the keys of
-    the groups the imported stories are in; a redirect only points at a feed that exists)."""
+    the groups the imported stories are in; a redirect only points at a feed that exists).
+
+    Each report names its old site's feed (``feed_url``) and the paths of its groups'
+    feeds (``old_feeds``: WordPress' ``/category/{slug}/feed/``, Ghost's
+    ``/tag/{slug}/rss/``, Hugo's ``/tags/{slug}/index.xml``...)."""
     wanted: dict[str, str] = {}
     home = Group("section", slugify(section), section) if section else SITE
     for report in reports:
         file = _FILES[report.format]
         if report.feed_url and home.key in groups | {SITE.key}:
             wanted[_path(report.feed_url)] = urls.feed(home, file)
-        base = (report.feed_url or "").rsplit("/feed/", 1)[0] if report.groups else ""
         for kind, slug, name in report.groups:
             target = _group_for(kind, name, groups)
-            if target is not None and slug and base:
-                old = _path(base).rstrip("/") + _WORDPRESS[kind].format(slug=slug)
-                wanted[old] = urls.feed(target, file)
+            pattern = report.old_feeds.get(kind)
+            if target is not None and slug and pattern:
+                wanted[pattern.format(slug=slug)] = urls.feed(target, file)
     return {old: new for old, new in wanted.items()
             if old.rstrip("/") and old.rstrip("/") != new.rstrip("/")}
 
 
 def _group_for(kind: str, name: str, groups: set[str]) -> Group | None:
-    """The group a WordPress category or tag became: a section if any story has it as its
-    section, else a tag."""
+    """The group an old site's category, tag or author became here, if any story is in it."""
     slug = slugify(name)
-    kinds = ("section", "tag") if kind == "category" else ("tag",)
-    return next((Group(k, slug, name) for k in kinds if f"{k}:{slug}" in groups), None)
+    return next((Group(k, slug, name) for k in _KINDS.get(kind, ()) if f"{k}:{slug}" in groups),
+                None)
 
 
 def _path(url: str) -> str:

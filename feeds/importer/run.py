@@ -27,13 +27,15 @@ from ..errors import FeedsError
 from ..site.config import Settings
 from ..site.files import CONTENT, CONTENT_PREFIX, walk
 from ..site.storyfile import parse_story, read_story
-from .fetch import FetchError
+from .fetch import Fetcher, FetchError
 from .items import Item, SourceReport
 from .media import MediaFetcher
 from .plan import wanted_redirects
+from .reading import Reading
 from .redirects import add_redirects, missing_redirects
-from .sources import read_source
-from .storyfiles import Draft, draft_id, draft_story, stamp
+from .sources import plan_sources
+from .spool import Spool
+from .storyfiles import Draft, draft_id, draft_story, stamp, story_file
 
 RECORD = "imports.json"  # in the state folder: what each import wrote
 
@@ -56,13 +58,16 @@ class Importer:
 
     def __init__(self, root: Path, settings: Settings, section: str | None = None,
                  dry_run: bool = False, download_media: bool = False,
-                 out: IO[str] | None = None, state: Path | None = None):
+                 out: IO[str] | None = None, state: Path | None = None,
+                 allow_private: bool = False, old_base_url: str | None = None):
         self.root, self.settings, self.section = root, settings, section
         self.dry_run = dry_run
         self.out = out or sys.stdout
         self.record_path = (state or root / ".feeds") / RECORD
         self.record = _load_record(self.record_path)
-        self.media = MediaFetcher(root, settings) if download_media else None
+        self.fetcher = Fetcher(allow_private)
+        self.old_base_url = old_base_url
+        self.media = MediaFetcher(root, settings, self.fetcher, download_media)
         self.tally = Tally()
         self.by_id, self.taken = _site_index(root, settings)
         self.seen: dict[str, str] = {}  # id -> position of the item that gave it
@@ -70,24 +75,36 @@ class Importer:
         self.now = stamp()
 
     def run(self, sources: Iterable[str]) -> int:
-        """Import every source; return the exit status (1 if anything could not be)."""
+        """Import every source, one at a time, each read whole into a spool on disk first
+        (memory stays that of one item); return the exit status (1 if anything failed)."""
         reports = []
-        for source in sources:
-            try:
-                report = read_source(source)
-            except FetchError as error:
-                self.tally.failed_sources += 1
-                self.say(f"failed     {error.message}")
+        for source in plan_sources(list(sources)):
+            if isinstance(source, FetchError):
+                self._failed_source(source)
                 continue
-            self.say(_describe(report))
+            with Spool() as spool:
+                reading = Reading(source.name, spool, self.fetcher, self.old_base_url, self.out)
+                try:
+                    report = source.read(reading)
+                except FetchError as error:
+                    self._failed_source(error)
+                    continue
+                finally:
+                    reading.close()
+                self.say(_describe(report))
+                self.tally.counts["skipped"] += report.skipped
+                for item in tqdm(spool.items(), total=spool.count, desc="importing",
+                                 unit=" items", disable=None if spool.count > 200 else True,
+                                 file=sys.stderr, leave=False):
+                    self._import(item)
             reports.append(report)
-        for report in reports:
-            for item in tqdm(report.items, desc="importing", unit=" items", disable=None,
-                             file=sys.stderr, leave=False):
-                self._import(item)
         self._finish(reports)
         self.say(self.tally.line(self.dry_run))
         return 1 if self.tally.failed_sources or self.tally.counts["failed"] else 0
+
+    def _failed_source(self, error: FetchError) -> None:
+        self.tally.failed_sources += 1
+        self.say(f"failed     {error.message}")
 
     def say(self, line: str) -> None:
         print(line, file=self.out, flush=True)
@@ -109,8 +126,8 @@ class Importer:
         self.seen[draft.id] = item.position
         existing = self.by_id.get(draft.id)
         relative = existing or self._free_name(draft)
-        if self.media is not None and not self.dry_run:
-            draft = self.media.localise(draft, relative, item.position, self.say)
+        if not self.dry_run:
+            draft = self.media.localise(draft, relative, item, self.say)
         try:
             story = parse_story(draft.text.encode(), CONTENT_PREFIX + relative, self.settings,
                                 self.root)
@@ -158,13 +175,7 @@ class Importer:
         self._write(relative, draft, "updated", position)
 
     def _free_name(self, draft: Draft) -> str:
-        relative, number = draft.relative, 1
-        while relative.casefold() in self.taken:
-            number += 1
-            stem = f"{draft.name}-{number}"
-            relative = f"{draft.folder}/{stem}.md" if draft.folder else f"{stem}.md"
-        self.taken.add(relative.casefold())
-        return relative
+        return story_file(draft.folder, draft.name, self.taken)
 
     def _write(self, relative: str, draft: Draft, outcome: str, position: str) -> None:
         data = draft.text.encode()
@@ -204,11 +215,22 @@ class Importer:
 
 def _describe(report: SourceReport) -> str:
     pages = f" in {report.pages} pages" if report.pages > 1 else ""
-    line = f"read       {report.source}: {report.kind}, {len(report.items)} items{pages}"
+    line = f"read       {report.source}: {report.kind}, {_counted(report.items, 'item')}{pages}"
+    if report.paid:
+        line += f" ({report.paid} for paying readers there, public here)"
     if report.left_out:
-        line += "; left out: " + ", ".join(f"{count} {what}{'s' * (count != 1)}" for what, count
+        line += "; left out: " + ", ".join(_counted(count, what) for what, count
                                            in sorted(report.left_out.items()))
     return line
+
+
+def _counted(count: int, what: str) -> str:
+    """``3 symlinks out of the site``: the noun before a qualifier takes the plural."""
+    head, space, rest = what.partition(" without ") if " without " in what else \
+        what.partition(" out of ")
+    if not space:
+        head, space, rest = what, "", ""
+    return f"{count} {head}{'s' * (count != 1)}{space}{rest}"
 
 
 def _site_index(root: Path, settings: Settings) -> tuple[dict[str, str], set[str]]:

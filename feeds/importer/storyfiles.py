@@ -19,7 +19,7 @@ import yaml
 from bs4 import BeautifulSoup, Tag
 
 from ..site.config import Settings, old_address, parse_author
-from ..site.ids import is_uri
+from ..site.ids import is_story_id
 from ..site.markup import shorten
 from ..site.story import slugify
 from ..site.storyfile import RESERVED_SECTIONS
@@ -57,8 +57,11 @@ def draft_story(item: Item, settings: Settings, section: str | None, now: dateti
             section, others = None, item.categories + item.tags
     section = clean_line(section) if section else None
     tags = [t for t in dict.fromkeys(clean_line(t) for t in others) if t]
-    html, image = _lead_image(item.html, item.image)
-    body = to_markdown(html, item.link or settings.base_url)
+    if item.markdown is not None:
+        body, image = item.markdown, item.image  # (Hugo, Jekyll: Markdown stays Markdown)
+    else:
+        html, image = _lead_image(item.html, item.image)
+        body = to_markdown(html, item.link or settings.base_url)
     fields: dict[str, Any] = {"title": _title(item, body)}
     fields["id"] = story_id
     fields["date"] = (item.date or now).isoformat()
@@ -83,8 +86,15 @@ def draft_story(item: Item, settings: Settings, section: str | None, now: dateti
         fields["draft"] = True
     folder = slugify(section) if section else ""
     name = file_name(item)
-    if _is_alias(item.link, f"/{folder}/{name}/" if folder else f"/{name}/"):
-        fields["aliases"] = [item.link]
+    new = f"/{folder}/{name}/" if folder else f"/{name}/"
+    aliases = [a for a in dict.fromkeys(([item.link] if item.link else []) + item.aliases)
+               if _is_alias(a, new)]
+    for alias in [a for a in aliases if _claims_reserved(old_address(a))]:
+        item.warnings.append(f"its old address {old_address(alias)[:200]} is one the site "
+                             "answers itself: it is not kept as an alias")
+        aliases.remove(alias)
+    if aliases:
+        fields["aliases"] = aliases[:50]
     front = yaml.dump(_FrontMatter(fields), Dumper=_Dumper, sort_keys=False,
                       allow_unicode=True, width=1 << 20)
     return Draft(folder, name, story_id, f"---\n{front}---\n\n{body}")
@@ -107,9 +117,10 @@ _Dumper.add_representer(list, lambda dumper, data: dumper.represent_sequence(
 
 
 def _is_alias(link: str | None, path: str) -> bool:
-    """Tell whether an item's old address should answer 301 here: a page of its own (not
-    the home page with a query, such as WordPress' ``/?p=12``) that is not the new one."""
-    if not link or not is_web_url(link):
+    """Tell whether an item's old address (a URL, or a path) should answer 301 here: a page
+    of its own (not the home page with a query, such as WordPress' ``/?p=12``) that is not
+    the new one."""
+    if not link or not (is_web_url(link) or link.startswith("/")) or len(link) > 2000:
         return False
     old = old_address(link)
     return old != "/" and old != old_address(path)
@@ -120,8 +131,8 @@ def draft_id(item: Item) -> str:
     raw = (item.id or item.link or "").strip()
     if not raw:
         return derived_item_id(item)
-    if is_uri(raw) and len(raw) <= 500:
-        return raw
+    if is_story_id(raw) and len(raw) <= 500:
+        return raw  # (a URI, or a word as Ghost's RSS gives: RSS and JSON Feed carry it)
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'feeds-import-id:' + raw)}"
 
 
@@ -132,8 +143,9 @@ def _story_id(item: Item) -> str:
         item.warnings.append("it has no id and no link: it was given an id from its title "
                              "and date, which readers have not seen before")
     elif found != raw:
-        item.warnings.append("its id is not a URI, which Atom requires: it was given one made "
-                             "from it; readers that knew the old one may show it again")
+        item.warnings.append("its id cannot be a story's id (spaces, or too long): it was "
+                             "given one made from it; readers that knew the old one may show "
+                             "it again")
     return found
 
 
@@ -185,7 +197,10 @@ def _lead_image(html: str, image: tuple[str, str] | None) -> tuple[str, tuple[st
 
 
 def file_name(item: Item) -> str:
-    """The slug of the last part of the item's old address (its title's, without one)."""
+    """The name the old site gave the item (its slug, or the last part of its old address),
+    else its title's slug."""
+    if item.slug and slugify(item.slug):
+        return slugify(item.slug)
     if item.link and is_web_url(item.link):
         parts = [p for p in unquote(urlsplit(item.link).path).split("/") if p]
         if parts:
@@ -198,3 +213,35 @@ def file_name(item: Item) -> str:
 
 def stamp() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+# Paths the site answers itself at its top (DESIGN.md, "Reserved paths"). The site layer
+# is getting the one function that knows them all from the route table: ``story_file``
+# is the one place an import names a file, so that is where it will be called.
+_RESERVED_NAMES = frozenset({"healthz", "static", "stats", "tags", "authors", "page",
+                             "archive", "feeds", "sitemap", "news-sitemap", "robots"})
+
+
+_RESERVED_FILES = frozenset({"rss.xml", "atom.xml", "feed.json", "feeds.opml", "sitemap.xml",
+                             "news-sitemap.xml", "robots.txt"})
+
+
+def _claims_reserved(path: str) -> bool:
+    """Tell whether an old address (``/healthz``) is a path the site answers itself."""
+    parts = path.strip("/").split("/")
+    return parts[0].casefold() in _RESERVED_NAMES or (len(parts) == 1 and parts[0].casefold()
+                                                       in _RESERVED_FILES)
+
+
+def story_file(folder: str, name: str, taken: set[str]) -> str:
+    """Return the file (``folder/name.md`` under content/) an imported story is written as:
+    a name no other file has (case aside) and whose page claims no path of the site's own
+    (``healthz`` becomes ``healthz-2``). ``taken`` gets the name."""
+    number = 2 if name.casefold() in _RESERVED_NAMES or (not folder and name.isdigit()) else 1
+    while True:
+        stem = f"{name}-{number}" if number > 1 else name
+        relative = f"{folder}/{stem}.md" if folder else f"{stem}.md"
+        if relative.casefold() not in taken:
+            taken.add(relative.casefold())
+            return relative
+        number += 1

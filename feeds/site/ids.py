@@ -46,6 +46,7 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/feeds/#stor
 QUIET_SECONDS = 2.0  # a file written this recently may still be in an editor's hands
 JOURNAL = "id-journal.json"
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"\\]+")
+_GUID = re.compile(r"[A-Za-z0-9][^\s<>\"\\:]*")  # no scheme, so nothing a reader would follow
 _UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 _FENCE = re.compile(r"---[ \t]*(\r?\n)")
 
@@ -59,6 +60,21 @@ def derived_id(path: str, published: datetime) -> str:
 def is_uri(value: str) -> bool:
     """Tell whether ``value`` can be an Atom id: an absolute URI that nothing would run."""
     return bool(_URI.fullmatch(value)) and not value.lower().startswith(_UNSAFE_SCHEMES)
+
+
+def is_story_id(value: str) -> bool:
+    """Tell whether ``value`` can be a story's id: a URI, or a word without spaces as an old
+    RSS feed gave it (Ghost's ``<guid>`` is its post's object id, ``5f3b…``), which RSS and
+    JSON Feed carry as it is and Atom as ``atom_id`` makes it."""
+    return is_uri(value) or bool(_GUID.fullmatch(value))
+
+
+def atom_id(story_id: str) -> str:
+    """Return the id Atom carries for a story: its own when it is a URI (RFC 4287 4.2.6
+    requires one), else a ``urn:uuid:`` made from it, the same on every machine."""
+    if is_uri(story_id):
+        return story_id
+    return f"urn:uuid:{uuid.uuid5(NAMESPACE, 'guid:' + story_id)}"
 
 
 class Outcome(Enum):

@@ -22,7 +22,7 @@ from ..errors import StoryError
 from .config import SafeLoader, Settings, old_address, parse_author
 from .files import CONTENT_PREFIX, YAML_SUFFIXES, read_file, story_path
 from .frontmatter import FlatReader
-from .ids import derived_id, is_uri
+from .ids import derived_id, is_story_id
 from .media import content_path, local_file
 from .story import Author, Enclosure, Image, Story, slugify
 from .text import clean_line, is_web_url, xml_safe
@@ -249,9 +249,10 @@ def _build(f: _Fields, body: str, relative: str) -> Story:
     if updated < published:
         raise f.fail("updated", "it is earlier than the date: make it the same or later.")
     own_id = f.text_field("id")
-    if own_id is not None and not is_uri(own_id):
-        raise f.fail("id", "it is not an absolute URI: use the form urn:uuid:... (feeds new "
-                           "writes one), and never change it afterwards.")
+    if own_id is not None and not is_story_id(own_id):
+        raise f.fail("id", "it is not an absolute URI (nor a word an old RSS feed gave): use "
+                           "the form urn:uuid:... (feeds new writes one), and never change it "
+                           "afterwards.")
     draft = f.data.get("draft", False)
     if not isinstance(draft, bool):
         raise f.fail("draft", "expected true or false.")
