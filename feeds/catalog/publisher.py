@@ -70,6 +70,7 @@ SETTLE = 0.1  # seconds a file must be quiet before it is read
 CONFIG_POLL = 0.25  # seconds between looks at config.yaml
 ID_RETRY = 5.0  # seconds before trying again to write an id into a busy file
 ID_BATCH = 256
+WATCH_START = 10.0  # seconds the first scan waits for the watch to be in place
 PARSE_SETTINGS = ("base_url", "timezone", "author")  # what a parsed story depends on
 
 OnCommit = Callable[[set[str], int], None]
@@ -413,9 +414,12 @@ class Publisher:
         self._watcher = Watcher(self.root / CONTENT, self._events, self.settle)
         self._watcher.start()  # before the first scan: nothing written meanwhile is missed
         self._report("scanning")
+        if self._watcher.ready.wait(WATCH_START):
+            self._drain()  # what happened so far, the first scan reads anyway
         self._guarded(self.sync)
         self._config = signature(str(self.root / CONFIG_NAME))
         last_status = 0.0
+        watch_problem = self._watcher.problem
         while not stop.is_set():
             try:
                 batch = self._events.get(timeout=self._timeout())
@@ -426,11 +430,19 @@ class Publisher:
                 pass
             self._watch_config()
             self._guarded(self._step)
-            if time.monotonic() - last_status >= 1.0:
+            if time.monotonic() - last_status >= 1.0 or watch_problem != self._watcher.problem:
                 self._check_catalog()
                 self._report()
                 last_status = time.monotonic()
+                watch_problem = self._watcher.problem
         self.close()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self._events.get_nowait()
+            except queue.Empty:
+                return
 
     def _watch_config(self) -> None:
         """Read config.yaml again once it has changed and been quiet (an editor may be
@@ -597,12 +609,16 @@ class Publisher:
     def status(self, state: str = "running") -> dict[str, object]:
         """Return what the status board shows: state and the publisher's own problems."""
         problems = list(self.problems.values())
-        if self._watcher is not None and self._watcher.problem:
-            problems.append(Problem(CONTENT, None, self._watcher.problem))
+        watching = None
+        if self._watcher is not None:
+            if self._watcher.problem:
+                problems.append(Problem(CONTENT, None, self._watcher.problem))
+            watching = self._watcher.watching
         problems += [_problem(error) for error in self._walk_problems]
         return {"state": state, "problems": [
                     {"file": p.source, "line": p.line, "message": p.message} for p in problems],
-                "version": meta(self.db, "version", 0)}
+                "version": meta(self.db, "version", 0),
+                "watching": list(watching) if watching else None}
 
     def problem_list(self) -> list[Problem]:
         """Return every problem and warning: the catalogue's, then the publisher's own."""
