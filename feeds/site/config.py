@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from ..errors import ConfigError
-from .caching import PurgeTarget, header_name, optional_seconds, purge_targets
+from .caching import PurgeTarget, expand_variables, header_name, optional_seconds, purge_targets
 from .story import Author
 from .text import clean_line, is_web_url
 
@@ -101,6 +101,19 @@ def _hubs(value: Any) -> tuple[str, ...]:
             raise ValueError("each hub must be an http(s) URL")
         hubs.append(url)
     return tuple(hubs)
+
+
+def _admin_token(value: Any) -> str:
+    if value in ("", None):
+        return ""
+    token = _text(value)
+    if token.startswith("${") and token.endswith("}"):
+        return token  # read from the environment when asked
+    if len(token) < 16 or " " in token:
+        raise ValueError("use at least 16 characters and no spaces, such as the output of "
+                         "python3 -c 'import secrets; print(secrets.token_urlsafe())', or "
+                         "${NAME} to read it from the environment variable NAME")
+    return token
 
 
 MAX_REDIRECTS = 100_000
@@ -246,6 +259,15 @@ class Settings:
         "Megabytes of rendered documents each server worker keeps hot (least recently used out).")
     redirects: tuple[tuple[str, str], ...] = _setting(
         {}, _redirects, "Old addresses answered 301 with a new one: {'/feed/': '/rss.xml'}.")
+    admin_token: str = _setting(
+        "", _admin_token,
+        "A secret that shows /healthz's details to whoever sends it (Authorization: Bearer "
+        "<token>), or ${NAME} to read it from the environment; empty: loopback only.")
+
+    def admin_secret(self) -> str | None:
+        """Return the admin token, read from the environment if it names a variable."""
+        token = expand_variables(self.admin_token) if self.admin_token else ""
+        return token if len(token) >= 16 else None
 
     def redirect_for(self, path: str) -> str | None:
         """Return where ``redirects`` sends an old address (a request path), if anywhere."""
