@@ -21,6 +21,7 @@ board, and the publisher retries until it is fixed.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -40,6 +41,8 @@ from ..site.files import (
     Signature,
     is_ignored_name,
     is_story_file,
+    name_problem,
+    shown,
     signature,
     walk,
 )
@@ -80,6 +83,37 @@ def _problem(error: FeedsError) -> Problem:
     return Problem(error.path or CONFIG_NAME, error.line, error.message)
 
 
+def _below(path: str, folders: Iterable[str]) -> bool:
+    """Tell whether ``path`` lies below one of ``folders``."""
+    return any(path.startswith(folder + "/") for folder in folders)
+
+
+class Failures:
+    """Files (and scheduled ids) that could not be published because of a bug they meet:
+    each is a problem, left alone until it changes, so it never stops the rest."""
+
+    def __init__(self) -> None:
+        self._failed: dict[str, Signature | None] = {}
+
+    def add(self, item: str, root: Path | None) -> None:
+        self._failed[item] = signature(str(root / item)) if root is not None else None
+
+    def retry(self, item: str, root: Path | None = None) -> bool:
+        """Tell whether to try ``item`` again: it never failed, or it changed since."""
+        if item not in self._failed:
+            return True
+        if root is not None and signature(str(root / item)) != self._failed[item]:
+            del self._failed[item]
+            return True
+        return False
+
+    def problems(self) -> list[Problem]:
+        return [Problem(shown(item), None, "this could not be published (a bug in feeds met "
+                        "by this file: please report it, with the file); it is tried again "
+                        "when the file changes, and everything else keeps being published.")
+                for item in sorted(self._failed)]
+
+
 class PublisherBusy(FeedsError):
     """Another publisher already runs for this site."""
 
@@ -103,7 +137,8 @@ class Publisher:
         self._events: queue.SimpleQueue[set[str]] = queue.SimpleQueue()
         self._pending: set[str] = set()
         self._folders: dict[str, float] = {}  # folder (or other non-story path) -> last event
-        self._walk_problems: list[StoryError] = []
+        self._walk_problems: dict[str, StoryError] = {}  # by the path they are about
+        self._failures = Failures()
         self._config: Signature | None = None  # config.yaml as last read
         self._config_changed = 0.0  # when it was last seen changing; 0 when it is as read
         self._id_retry: dict[str, float] = {}
@@ -241,17 +276,36 @@ class Publisher:
         root = str(self.root)
         changed = [s for s in walked.sources
                    if s not in known or signature(os.path.join(root, s)) != known[s]]
-        changed += [s for s in known if s not in found]
+        changed += [s for s in known if s not in found and not _below(s, walked.unreadable)]
         # A story missing a media file is read again: the file may have arrived.
         changed += [s for (s,) in self.db.execute(
             "SELECT source FROM files WHERE missing IS NOT NULL AND missing != '[]'")]
-        self._walk_problems = walked.problems
+        self._walk_problems = {error.path or CONTENT: error for error in walked.problems}
         return self._publish(changed)
 
     def _publish(self, sources: Iterable[str], ids: Iterable[str] = ()) -> set[str]:
-        """Parse ``sources`` in the pool and apply them with ``ids`` as one transaction."""
-        sources = sorted(set(sources))
-        ids = list(ids)
+        """Parse ``sources`` and apply them with ``ids`` as one transaction; a failure that is
+        not the catalogue's (a bug met by one file) is narrowed down to the files and ids that
+        cause it, which become problems until they change, and the rest is published."""
+        sources = [s for s in sorted(set(sources)) if self._failures.retry(s, self.root)]
+        ids = [i for i in ids if self._failures.retry(i)]
+        try:
+            return self._apply(sources, ids)
+        except (sqlite3.OperationalError, OSError, MemoryError):
+            raise  # the catalogue's own faults: reported and retried whole (_guarded)
+        except Exception:
+            self.pool.close()  # (it may hold results of the batch that failed)
+            self.pool = self._pool()
+            if len(sources) + len(ids) > 1 and meta(self.db, "version", 0):
+                half_s, half_i = len(sources) // 2, len(ids) // 2
+                return (self._publish(sources[:half_s], ids[:half_i])
+                        | self._publish(sources[half_s:], ids[half_i:]))
+            for item in sources or ids:
+                log.exception("%s could not be published", shown(item))
+                self._failures.add(item, self.root if sources else None)
+            return set()
+
+    def _apply(self, sources: list[str], ids: list[str]) -> set[str]:
         if not meta(self.db, "version", 0):  # a new catalogue: its first version, whole
             started = time.monotonic()
             self.ledger.build(self.pool.parse(sources), self.clock())
@@ -421,13 +475,15 @@ class Publisher:
         last_status = 0.0
         watch_problem = self._watcher.problem
         while not stop.is_set():
+            batches: list[set[str]] = []
             try:
-                batch = self._events.get(timeout=self._timeout())
-                self._take(batch)
+                batches = [self._events.get(timeout=self._timeout())]
                 while True:
-                    self._take(self._events.get_nowait())
+                    batches.append(self._events.get_nowait())
             except queue.Empty:
                 pass
+            for batch in batches:
+                self._guarded(functools.partial(self._take, batch))
             self._watch_config()
             self._guarded(self._step)
             if time.monotonic() - last_status >= 1.0 or watch_problem != self._watcher.problem:
@@ -542,7 +598,7 @@ class Publisher:
             if not relative.startswith(CONTENT_PREFIX):
                 continue
             under = relative.removeprefix(CONTENT_PREFIX)
-            if is_story_file(under):
+            if is_story_file(under) and not name_problem(relative):
                 found.add(relative)
             elif not any(is_ignored_name(part) for part in under.split("/")):
                 self._folders[relative] = now  # not a scratch file or hidden folder
@@ -561,11 +617,24 @@ class Publisher:
         catalogue knew them), or the stories that use a media file."""
         found: set[str] = set()
         under = relative.removeprefix(CONTENT_PREFIX)
+        scope = shown(relative)
+        for path in [p for p in self._walk_problems if p == scope or _below(p, [scope])]:
+            del self._walk_problems[path]  # what is found below it now replaces them
+        bad = name_problem(relative)
+        if bad:
+            if os.path.lexists(self.root / relative):
+                self._walk_problems[shown(relative)] = StoryError(bad, shown(relative))
+            return found  # (no such name is in the catalogue)
+        unreadable: list[str] = []
         if os.path.isdir(self.root / relative):
-            found.update(walk(self.root, relative).sources)
+            walked = walk(self.root, relative)
+            found.update(walked.sources)
+            unreadable = walked.unreadable
+            self._walk_problems.update((e.path or CONTENT, e) for e in walked.problems)
         found.update(s for (s,) in self.db.execute(
             "SELECT source FROM files WHERE source > ? AND source < ?",
-            (relative + "/", relative + "0")))  # '0' follows '/': every path below the folder
+            (relative + "/", relative + "0"))  # '0' follows '/': every path below the folder
+            if not _below(s, unreadable))
         if media_suffix(under):
             found.update(s for (s,) in self.db.execute(
                 "SELECT s.source FROM media m JOIN stories s ON s.id = m.id "
@@ -614,7 +683,8 @@ class Publisher:
             if self._watcher.problem:
                 problems.append(Problem(CONTENT, None, self._watcher.problem))
             watching = self._watcher.watching
-        problems += [_problem(error) for error in self._walk_problems]
+        problems += [_problem(error) for error in self._walk_problems.values()]
+        problems += self._failures.problems()
         return {"state": state, "problems": [
                     {"file": p.source, "line": p.line, "message": p.message} for p in problems],
                 "version": meta(self.db, "version", 0),
@@ -625,7 +695,8 @@ class Publisher:
         found = [Problem(source, line, message, bool(warning)) for source, line, message, warning
                  in self.db.execute("SELECT source, line, message, warning FROM problems "
                                     "ORDER BY source, coalesce(line, 0), message")]
-        found += [_problem(error) for error in self._walk_problems]
+        found += [_problem(error) for error in self._walk_problems.values()]
+        found += self._failures.problems()
         found += self.problems.values()
         return found
 

@@ -1,8 +1,9 @@
 """Turn file-system events under ``content/`` into paths for the publisher, whatever happens.
 
-One thread waits on watchfiles (inotify, or polling where the OS has no events:
-``FEEDS_FORCE_POLLING=1`` forces it) and hands each batch of changed paths to
-the publisher's queue. A watch follows one folder, not a name: a deploy that
+One thread waits on inotify (``inotify``: as deep as the publisher reads), or
+watchfiles where the OS has no inotify or polling is asked for
+(``FEEDS_FORCE_POLLING=1``), and hands each batch of changed paths to the
+publisher's queue. A watch follows one folder, not a name: a deploy that
 replaces ``content/`` (``rm -rf content && cp -r new content``, ``git checkout``,
 an rsync that swaps the folder, ``ln -sfn releases/2/content content``, a mount
 that drops and returns) leaves inotify watching the old folder, which nobody
@@ -31,6 +32,8 @@ import time
 from pathlib import Path
 
 import watchfiles
+
+from . import inotify
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +115,28 @@ class Watcher:
     def _watch(self) -> None:
         """Watch the folder ``content/`` names now, until it names another (or none)."""
         identity = folder_identity(self.content)
+        if self.polling or not inotify.available():
+            self._watch_files(identity)
+            return
+        watch = inotify.Inotify(os.fsencode(self.content))
+        try:
+            self._in_place(identity)
+            while not self._stop.is_set():
+                found = watch.events(TICK)
+                self._beat = time.monotonic()
+                if inotify.OVERFLOW in found:
+                    log.warning("the kernel dropped file events: comparing every file")
+                    self.events.put({RESCAN})
+                paths = {os.fsdecode(path) for path in found if path}
+                if paths:
+                    self.events.put(paths)
+                if self._replaced(watch.root_gone, identity):
+                    return
+        finally:
+            watch.close()
+
+    def _watch_files(self, identity: Identity | None) -> None:
+        """Watch with watchfiles: polling, or the events of a system without inotify."""
         names = {os.path.abspath(self.content), os.path.realpath(self.content)}
         first = True
         for changes in watchfiles.watch(
@@ -120,20 +145,30 @@ class Watcher:
             force_polling=self.polling, poll_delay_ms=100, raise_interrupt=False,
         ):
             self._beat = time.monotonic()
-            if first:  # the watch is in place: what happened before it is read by a rescan
+            if first:
                 first = False
-                self.failure = None
-                self.watching = identity
-                self.events.put({RESCAN})
-                self.ready.set()
+                self._in_place(identity)
             paths = {path for _, path in changes}
             if paths - names:
                 self.events.put(paths - names)
-            # The folder itself deleted or moved away: its inode may be used again at once by
-            # the folder put in its place, so only this event tells the two apart.
             gone = any(c == watchfiles.Change.deleted and p in names for c, p in changes)
-            if gone or folder_identity(self.content) != identity:
-                log.warning("%s was replaced: watching the new folder", self.content)
-                self.watching = None
-                self.events.put(set())  # wake the publisher: the status changed
+            if self._replaced(gone, identity):
                 return
+
+    def _in_place(self, identity: Identity | None) -> None:
+        """A watch is in place: what happened before it is read by a rescan."""
+        self.failure = None
+        self.watching = identity
+        self.events.put({RESCAN})
+        self.ready.set()
+
+    def _replaced(self, gone: bool, identity: Identity | None) -> bool:
+        """Tell whether the watched folder was deleted or moved away (its inode may be used
+        again at once by the folder put in its place: only that event tells the two apart),
+        or content/ now names another folder."""
+        if not gone and folder_identity(self.content) == identity:
+            return False
+        log.warning("%s was replaced: watching the new folder", self.content)
+        self.watching = None
+        self.events.put(set())  # wake the publisher: the status changed
+        return True
