@@ -101,13 +101,33 @@ def _nest(folder: Path, depth: int) -> None:
         os.close(fd)
 
 
+def _unnest(folder: Path) -> None:
+    """Remove what ``_nest`` made, from the bottom up (shutil.rmtree recurses, and pytest's
+    clean-up of old temporary folders would fail on it, in every later run on the machine)."""
+    fds = [os.open(folder, os.O_RDONLY)]
+    try:
+        while "d" in os.listdir(fds[-1]):
+            fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
+        while len(fds) > 1:
+            os.close(fds.pop())
+            os.rmdir("d", dir_fd=fds[-1])
+    finally:
+        for fd in fds:
+            os.close(fd)
+    folder.rmdir()
+
+
 @pytest.mark.parametrize("depth", [1_100, 10_000])
 def test_folders_nested_thousands_deep_while_serving_are_reported(
         running: Callable[..., Server], depth: int) -> None:
     server = running()
-    _nest(server.root / "content" / "deep", depth)
-    every_worker(server, lambda r: any("nested more than" in m for m in _files(r).values()))
-    _then_publishes(server, 1)
+    deep = server.root / "content" / "deep"
+    try:
+        _nest(deep, depth)
+        every_worker(server, lambda r: any("nested more than" in m for m in _files(r).values()))
+        _then_publishes(server, 1)
+    finally:
+        _unnest(deep)
 
 
 def test_a_folder_the_server_cannot_read_is_reported_and_keeps_its_stories(

@@ -26,7 +26,22 @@ from .story import Author
 from .text import clean_line, is_web_url
 
 # The C loader is several times faster; both are safe loaders (no tag builds an object).
-SafeLoader: type[yaml.SafeLoader | yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader: type[yaml.SafeLoader | yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DIGITS = 40  # a number spelled longer than this is no setting's: it stays text
+
+
+class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
+    """The safe loader, for config.yaml and front matter: an int spelled with thousands of
+    digits (Python refuses to print one past 4,300) stays the text it is."""
+
+
+def _int(loader: Any, node: yaml.ScalarNode) -> Any:
+    if len(node.value) > MAX_DIGITS:
+        return node.value
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:int", _int)
 
 CONFIG_NAME = "config.yaml"
 MAX_CONFIG_BYTES = 1 << 20  # a config is a few hundred bytes; a megabyte is a mistake

@@ -77,7 +77,7 @@ def _decode(raw: bytes, source: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-class _StoryLoader(SafeLoader):  # type: ignore[misc,valid-type]
+class _StoryLoader(SafeLoader):
     """A safe loader that leaves dates as text, so ``_Fields.when`` reads them with line numbers.
 
     (PyYAML's own timestamp resolver raises a bare ValueError for 2025-13-45.)
@@ -89,6 +89,32 @@ class _StoryLoader(SafeLoader):  # type: ignore[misc,valid-type]
     }
 
 
+class Spelled(str):
+    """A number in front matter, kept as the author spelled it.
+
+    YAML 1.1 reads ``3.10`` as 3.1, ``1:30`` as 90, ``0x1F`` as 31, and 5,000
+    digits as an int Python refuses to turn back into text: a title, a tag or a
+    name is text, so it keeps its spelling. ``number`` is the value, for the few
+    fields that want one (an enclosure's length).
+    """
+
+    @property
+    def number(self) -> int | float | None:
+        """Return the value YAML gives the spelling, or None when it is not a sane number."""
+        if len(self) > 40:
+            return None
+        for construct in (_NUMBERS.construct_yaml_int, _NUMBERS.construct_yaml_float):
+            try:
+                value: int | float = construct(yaml.ScalarNode("", str(self)))
+                return value
+            except ValueError:
+                continue
+        return None
+
+
+_NUMBERS = yaml.constructor.SafeConstructor()
+for _tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+    _StoryLoader.add_constructor(_tag, lambda loader, node: Spelled(node.value))
 _FLAT = FlatReader(_StoryLoader)
 
 
@@ -360,6 +386,8 @@ def _enclosures(f: _Fields, permalink: str) -> tuple[Enclosure, ...]:
         if not isinstance(item, dict) or set(item) - {"url", "type", "length"}:
             raise f.fail("enclosures", "each enclosure is a mapping with url, type and length.")
         media_type, length = item.get("type"), item.get("length", 0)
+        if isinstance(length, Spelled):
+            length = length.number
         if not isinstance(media_type, str) or not re.fullmatch(
                 r"[A-Za-z0-9][\w.+-]{0,63}/[A-Za-z0-9][\w.+-]{0,63}", media_type):
             raise f.fail("enclosures", "type must be a media type such as audio/mpeg.")
