@@ -48,6 +48,7 @@ from ..site.files import (
 )
 from ..site.ids import Attempt, IdWriter, Outcome, id_line
 from ..site.media import media_suffix
+from . import catalogfile
 from .ledger import Ledger
 from .parsing import FILE_DEADLINE, ParsePool
 from .status import StatusBoard
@@ -73,6 +74,7 @@ SETTLE = 0.1  # seconds a file must be quiet before it is read
 CONFIG_POLL = 0.25  # seconds between looks at config.yaml
 ID_RETRY = 5.0  # seconds before trying again to write an id into a busy file
 ID_BATCH = 256
+LOCK_FILE = "publisher.lock"
 WATCH_START = 10.0  # seconds the first scan waits for the watch to be in place
 PARSE_SETTINGS = ("base_url", "timezone", "author")  # what a parsed story depends on
 
@@ -81,6 +83,14 @@ OnCommit = Callable[[set[str], int], None]
 
 def _problem(error: FeedsError) -> Problem:
     return Problem(error.path or CONFIG_NAME, error.line, error.message)
+
+
+def _is_open(db: sqlite3.Connection) -> bool:
+    try:
+        db.total_changes  # noqa: B018 - raises once the connection is closed
+    except sqlite3.ProgrammingError:
+        return False
+    return True
 
 
 def _below(path: str, folders: Iterable[str]) -> bool:
@@ -182,7 +192,7 @@ class Publisher:
 
     def _lock(self) -> None:
         self.state.mkdir(exist_ok=True)
-        fd = os.open(self.state / "publisher.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.state / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -205,13 +215,15 @@ class Publisher:
                 log.warning("the catalogue in %s is from another version of feeds: "
                             "rebuilding it", STATE_FOLDER)
                 self.db.close()
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+                catalogfile.discard(path)
                 self._building = True
         if self._building:
+            catalogfile.discard_stray(path)  # a WAL without its catalogue: a past generation's
+            catalogfile.discard(f"{path}.new")  # a first build that did not finish
             self.db = connect_builder(f"{path}.new")
             set_meta(self.db, "schema", SCHEMA_VERSION)
         self._identity = file_identity(path)
+        self._db_path = path
         self.ledger = Ledger(self.db, self.settings)
         self.ids = IdWriter(self.root, self.state, SafeLoader)
 
@@ -221,7 +233,7 @@ class Publisher:
         finish_build(self.db)
         self.db.close()
         path = self.catalog
-        os.replace(f"{path}.new", path)
+        catalogfile.put_in_place(f"{path}.new", path)
         self._building = False
         log.info("first build: live (the stories and the site's own feeds)")
         self.db = connect_writer(path, indexes=False)
@@ -652,28 +664,43 @@ class Publisher:
             return
         try:
             self.state.mkdir(exist_ok=True)
-            self.db.execute("VACUUM INTO ?", (str(path) + ".new",))
-            os.replace(str(path) + ".new", path)
-            self._reopen()
+            if self._db_path != path:  # a failed attempt left this publisher on its copy
+                self.db.close()
+                catalogfile.put_in_place(self._db_path, path)
+            else:
+                catalogfile.write_again(self.db, path)
+            self._reopen(path)
             log.warning("%s was deleted while running: written again from memory",
                         STATE_FOLDER)
             self.problems.pop("catalog", None)
         except (sqlite3.Error, OSError) as exc:
+            if not _is_open(self.db):  # closed, then not put in place: its copy has it all
+                self._reopen(Path(f"{path}.new"))
             self.problems["catalog"] = Problem(STATE_FOLDER, None, (
                 f"it was lost and cannot be written again ({exc}): free disk space or make the "
                 "site folder writable."))
 
-    def _reopen(self) -> None:
-        self.db.close()
-        path = self.catalog
+    def _reopen(self, path: Path) -> None:
+        if _is_open(self.db):
+            self.db.close()
         self.db = connect_writer(path)
-        self._identity = file_identity(path)
+        self._db_path = path
+        self._identity = file_identity(self.catalog)
         self.ledger = Ledger(self.db, self.settings)
-        if self._lock_file is not None:
-            os.close(self._lock_file)
+        if self._lock_file is not None and not self._holds_lock():
+            os.close(self._lock_file)  # .feeds/ itself was deleted: lock the new one
             self._lock_file = None
-        self._lock()
+            self._lock()
         self.ids = IdWriter(self.root, self.state, SafeLoader)
+
+    def _holds_lock(self) -> bool:
+        """Tell whether the lock file this publisher holds is still the one in .feeds/."""
+        assert self._lock_file is not None
+        try:
+            held, there = os.fstat(self._lock_file), os.stat(self.state / LOCK_FILE)
+        except OSError:
+            return False
+        return (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)
 
     def status(self, state: str = "running") -> dict[str, object]:
         """Return what the status board shows: state and the publisher's own problems."""
