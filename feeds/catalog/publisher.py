@@ -154,10 +154,10 @@ class Publisher:
         self._id_retry: dict[str, float] = {}
         self._id_cursor = ""  # the last file the id writer looked at
         self._lock_file: int | None = None
-        self._board = StatusBoard(root) if status else None
         self._watcher: Watcher | None = None
         self.settings = self._first_settings()
         self._lock()
+        self._board = StatusBoard(root) if status else None  # (never a busy publisher's)
         self._open()
         self.pool = self._pool()
         if self._building:
