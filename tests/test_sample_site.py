@@ -200,7 +200,7 @@ def test_healthz_counts_the_stories(sample_server: Server) -> None:
     assert isinstance(health.pop("worker"), int)
     assert isinstance(health.pop("version"), int)
     assert health == {"status": "ok", "stories": 12, "problems": [], "warnings": [],
-                      "publisher": "running"}
+                      "publisher": "running", "problems_count": 0, "warnings_count": 0}
     assert headers["cache-control"] == "no-store"
 
 

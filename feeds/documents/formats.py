@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..site.urlspace import FEED_FILES
 from . import syndication
 
 if TYPE_CHECKING:
@@ -36,9 +37,9 @@ class Format:
         return self.writer(settings, spec, self)
 
 
-RSS = Format("rss", "rss.xml", "application/rss+xml", "RSS", syndication.write_rss)
-ATOM = Format("atom", "atom.xml", "application/atom+xml", "Atom", syndication.write_atom)
-JSON_FEED = Format("json", "feed.json", "application/feed+json", "JSON Feed",
+RSS = Format("rss", FEED_FILES["rss"], "application/rss+xml", "RSS", syndication.write_rss)
+ATOM = Format("atom", FEED_FILES["atom"], "application/atom+xml", "Atom", syndication.write_atom)
+JSON_FEED = Format("json", FEED_FILES["json"], "application/feed+json", "JSON Feed",
                    syndication.write_json)
 FORMATS = (RSS, ATOM, JSON_FEED)
 

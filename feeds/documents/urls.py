@@ -15,9 +15,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..catalog.groups import Group
+from ..site.urlspace import HEALTH, OPML  # noqa: F401 - the site's own paths, built here too
 
-OPML = "/feeds.opml"
-HEALTH = "/healthz"
 
 def page(group: Group, number: int) -> str:
     """Return the path of a listing page (page 1 is the group's own page)."""

@@ -24,6 +24,7 @@ from ..errors import ConfigError
 from .caching import PurgeTarget, expand_variables, header_name, optional_seconds, purge_targets
 from .story import Author
 from .text import clean_line, is_web_url
+from .urlspace import own_url
 
 # The C loader is several times faster; both are safe loaders (no tag builds an object).
 _Loader: type[yaml.SafeLoader | yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -160,6 +161,10 @@ def _redirects(value: Any) -> tuple[tuple[str, str], ...]:
                 c in new for c in " <>\"\\"):
             raise ValueError("each new address must be a site path such as /rss.xml or an "
                              "http(s) URL")
+        what = own_url(old_address(old)) or own_url(old_address(old) + "/")
+        if what:
+            raise ValueError(f"{old} is one of the site's own URLs ({what}), which no redirect "
+                             "can take: remove that line")
         if old_address(new) == old_address(old) and "://" not in new:
             raise ValueError("an address redirects to itself: remove that line")
         found[old_address(old)] = new

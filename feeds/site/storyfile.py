@@ -26,6 +26,7 @@ from .ids import derived_id, is_uri
 from .media import content_path, local_file
 from .story import Author, Enclosure, Image, Story, slugify
 from .text import clean_line, is_web_url, xml_safe
+from .urlspace import GROUP_PREFIXES, STATIC, claim_problem, story_claim
 
 FIELDS = (
     "title", "date", "id", "updated", "author", "section", "tags", "summary",
@@ -34,10 +35,9 @@ FIELDS = (
 LIMITS = {"title": 500, "summary": 5000, "tag": 100, "tags": 100, "author": 50, "enclosures": 20,
           "aliases": 50, "url": 2000, "id": 500, "section": 100}
 FIRST_YEAR, LAST_YEAR = 1900, 9998
-RESERVED_SECTIONS = frozenset({"tags", "authors", "static"})  # URL folders of the site's own
+# URL folders of the site's own: no section may be one.
+RESERVED_SECTIONS = frozenset({*GROUP_PREFIXES.values(), STATIC.strip("/")})
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
-# URL paths the site's own pages use: a story there would be hidden by them.
-_RESERVED = re.compile(r"(?:tags|authors|static)(?:/.*)?|(?:.*/)?page/[0-9]+|(?:.*/)?archive")
 
 
 def read_story(root: Path, source: str, settings: Settings) -> Story:
@@ -52,9 +52,9 @@ def parse_story(raw: bytes, source: str, settings: Settings, root: Path) -> Stor
     """Turn a story file's bytes into a ``Story`` (``root`` resolves local media)."""
     relative = source.removeprefix(CONTENT_PREFIX)
     path = story_path(relative)
-    if _RESERVED.fullmatch(path):
-        raise StoryError(f"its page /{path}/ is a URL the site's own listings use: rename "
-                         "the file or its folder.", source)
+    claimed = claim_problem(path)
+    if claimed:
+        raise StoryError(claimed, source)
     text = _decode(raw, source)
     if relative.endswith(YAML_SUFFIXES):
         data, body, offset = _split_yaml(text, source)
@@ -424,6 +424,13 @@ def _aliases(f: _Fields) -> tuple[str, ...]:
         alias = old_address(alias)
         if alias == "/" or ".." in alias.split("/"):
             raise f.fail("aliases", "an alias must be an old page's path, not the home page.")
+        media = content_path(f.settings.base_url, f.settings.url(alias))
+        what = story_claim(alias[1:]) or (
+            "a media file under content/"
+            if media is not None and local_file(f.root, media) is not None else None)
+        if what:
+            raise f.fail("aliases", f"{alias} is one of the site's own URLs ({what}): remove "
+                                    "it from the aliases.")
         if alias not in found:
             found.append(alias)
     return tuple(found)

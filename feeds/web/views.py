@@ -19,6 +19,7 @@ from ..documents.headers import SANDBOX, SECURITY, cache_control, key_headers
 from ..documents.routes import candidate_keys, parse
 from ..site.config import Settings
 from ..site.media import ACTIVE_TYPES, MEDIA_TYPES, content_path, local_file, media_suffix
+from ..site.urlspace import HEALTH
 from . import health
 from .fastpath import RENDER_FAILED, request_path
 from .worker import Worker
@@ -35,7 +36,7 @@ def worker() -> Worker:
 
 def init_app(app: Flask) -> None:
     """Register the views and error handlers on ``app`` (the worker is in app.extensions)."""
-    app.add_url_rule("/healthz", "healthz", healthz, methods=ALLOWED)
+    app.add_url_rule(HEALTH, "healthz", healthz, methods=ALLOWED)
     app.add_url_rule("/", "other", other, defaults={"path": ""}, methods=ALLOWED)
     app.add_url_rule("/<path:path>", "other", other, methods=ALLOWED)
     app.register_error_handler(404, _not_found_error)
