@@ -29,7 +29,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .. import __version__
@@ -50,7 +50,8 @@ from ..site.ids import Attempt, IdWriter, Outcome, id_line
 from ..site.media import media_suffix
 from . import catalogfile
 from .ledger import Ledger
-from .parsing import FILE_DEADLINE, ParsePool
+from .links import Names
+from .parsing import FILE_DEADLINE, Parsed, ParsePool
 from .status import StatusBoard
 from .store import (
     CATALOG_FILE,
@@ -149,6 +150,7 @@ class Publisher:
         self._folders: dict[str, float] = {}  # folder (or other non-story path) -> last event
         self._walk_problems: dict[str, StoryError] = {}  # by the path they are about
         self._failures = Failures()
+        self._names = Names()  # the second names of files (hard links, symlinks)
         self._config: Signature | None = None  # config.yaml as last read
         self._config_changed = 0.0  # when it was last seen changing; 0 when it is as read
         self._id_retry: dict[str, float] = {}
@@ -317,16 +319,24 @@ class Publisher:
                 self._failures.add(item, self.root if sources else None)
             return set()
 
+    def _parse(self, sources: list[str]) -> Iterator[Parsed]:
+        """Parse ``sources`` in the pool; a second name of one file is as if absent
+        (``links``), and the names of a file whose name went are decided again."""
+        sources = self._names.sort(self.db, self.root, sources)
+        for twin in [s for s in sources if s in self._names.twins]:
+            yield Parsed(twin, None)
+        yield from self.pool.parse([s for s in sources if s not in self._names.twins])
+
     def _apply(self, sources: list[str], ids: list[str]) -> set[str]:
         if not meta(self.db, "version", 0):  # a new catalogue: its first version, whole
             started = time.monotonic()
-            self.ledger.build(self.pool.parse(sources), self.clock())
+            self.ledger.build(self._parse(sources), self.clock())
             log.info("first build: %d files read and decided in %.1f s", len(sources),
                      time.monotonic() - started)
             return set()
         if not sources and not ids:
             return set()
-        keys = self.ledger.apply(self.pool.parse(sources), self.clock(), ids)
+        keys = self.ledger.apply(self._parse(sources), self.clock(), ids)
         if keys:
             self._committed(keys)
         return keys
@@ -711,7 +721,7 @@ class Publisher:
                 problems.append(Problem(CONTENT, None, self._watcher.problem))
             watching = self._watcher.watching
         problems += [_problem(error) for error in self._walk_problems.values()]
-        problems += self._failures.problems()
+        problems += self._failures.problems() + self._names.problems()
         return {"state": state, "problems": [
                     {"file": p.source, "line": p.line, "message": p.message} for p in problems],
                 "version": meta(self.db, "version", 0),
@@ -723,7 +733,7 @@ class Publisher:
                  in self.db.execute("SELECT source, line, message, warning FROM problems "
                                     "ORDER BY source, coalesce(line, 0), message")]
         found += [_problem(error) for error in self._walk_problems.values()]
-        found += self._failures.problems()
+        found += self._failures.problems() + self._names.problems()
         found += self.problems.values()
         return found
 

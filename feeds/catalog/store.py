@@ -82,6 +82,7 @@ CREATE INDEX IF NOT EXISTS keys_version ON keys(version);
 PUBLISHER_INDEXES = """
 CREATE INDEX IF NOT EXISTS files_id ON files(id);
 CREATE INDEX IF NOT EXISTS files_path ON files(path);
+CREATE INDEX IF NOT EXISTS files_ino ON files(ino);
 CREATE INDEX IF NOT EXISTS files_waiting ON files(date) WHERE state = 'scheduled';
 CREATE INDEX IF NOT EXISTS files_no_id ON files(source) WHERE state = 'live' AND own_id = 0;
 CREATE INDEX IF NOT EXISTS stories_source ON stories(source);
