@@ -12,23 +12,14 @@ the holding name goes, the others are read again, and one takes over.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..site.files import shown
-from .store import Problem
+from .store import Problem, file_identity
 
 Identity = tuple[int, int]  # (device, inode)
-
-
-def _identity(path: Path) -> Identity | None:
-    try:
-        info = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return (info.st_dev, info.st_ino)
 
 
 class Names:
@@ -40,7 +31,7 @@ class Names:
     def sort(self, db: sqlite3.Connection, root: Path, sources: list[str]) -> list[str]:
         """Return ``sources`` with the other names of files whose name went (to be decided
         again); afterwards ``twins`` says which of them are left out."""
-        identities = {s: _identity(root / s) for s in sources}
+        identities = {s: file_identity(root / s) for s in sources}
         inodes = {i[1] for i in identities.values() if i is not None}
         gone = [s for s, i in identities.items() if i is None]
         known: dict[str, tuple[int, bool]] = {}  # the catalogue's names of these inodes
@@ -51,12 +42,12 @@ class Names:
             known[str(source)] = (int(ino), bool(live))  # type: ignore[call-overload]
         for name in self.twins:  # (left out, so not in the catalogue)
             if name not in identities:
-                found = _identity(root / name)
+                found = file_identity(root / name)
                 if found is not None and found[1] in wanted:
                     known[name] = (found[1], False)
         extra = [s for s in known if s not in identities]
         for source in extra:
-            identities[source] = _identity(root / source)
+            identities[source] = file_identity(root / source)
         groups: dict[Identity, list[str]] = {}
         for source, identity in identities.items():
             if identity is not None:
