@@ -90,6 +90,7 @@ class Route:
 _RENDER = {"feed": _feed, "archive": _archive, "listing": _listing}
 ROUTES = tuple(Route(shape.name, shape.pattern, _RENDER[shape.name]) for shape in GROUP_SHAPES)
 OTHER = {"story": _story, "opml": _opml}
+_GROUP_ROUTES = frozenset(route.name for route in ROUTES)
 
 
 def parse(path: str) -> list[Target]:
@@ -125,13 +126,19 @@ def render(view: View, path: str) -> Result:
     own URLs (``urlspace.own_url``), whatever the catalogue holds."""
     if path in SERVER_PATHS and path != OPML or path.startswith(STATIC):
         return None
-    for target in parse(path):
+    targets = parse(path)
+    for target in targets:
         renderer = _RENDERERS.get(target.route)
         if renderer is None:
             continue
         result = renderer(view, target)
         if result is not None:
             return result
+    for target in targets:
+        if target.route in _GROUP_ROUTES and target.group.startswith("section:"):
+            moved = _moved(view, target)
+            if moved is not None:
+                return moved
     if not path.endswith("/") and "." not in path.rpartition("/")[2]:
         found = render(view, path + "/")  # a link without its trailing slash
         if isinstance(found, Document) and found.status == 200:
@@ -156,6 +163,24 @@ def _old_address(view: View, path: str) -> Result:
     if found.moved_to is not None:
         return Redirect(urls.story(found.moved_to), 301)
     return gone_page(view)
+
+
+def _moved(view: View, target: Target) -> Redirect | None:
+    """Send a renamed section's URL to the same document of the section its stories went
+    to (``Ledger._moved``): its feeds, and its listing and archive pages where the new
+    section has that page (its first page, or its Atom feed, where it has not)."""
+    info = view.moved_to(target.group)
+    if info is None:
+        return None
+    group = info.group
+    if target.route == "feed":
+        return Redirect(urls.feed(group, (target.format or ATOM).file), 301)
+    if target.route == "archive":
+        if target.number <= newest_archive(view, group.key):
+            return Redirect(urls.archive(group, target.number), 301)
+        return Redirect(urls.feed(group, ATOM.file), 301)
+    pages = -(-info.live // view.settings.page_size)
+    return Redirect(urls.page(group, target.number if target.number <= pages else 1), 301)
 
 
 def _serves_media(view: View, path: str) -> bool:
