@@ -7,7 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: serve test lint system-packages bench bench-publish bench-scale bench-build screenshots clean
+.PHONY: serve test lint system-packages bench bench-publish bench-scale bench-build bench-memory \
+	screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +43,10 @@ bench-scale: $(STAMP)
 # feeds build on the 10,000-story site: a full build beside Hugo's, and one-file incremental builds.
 bench-build: $(STAMP)
 	$(BIN)/python -m bench.build $(BENCH_ARGS)
+
+# One worker's RSS and PSS while it serves 32,000 distinct documents, at three cache sizes.
+bench-memory: $(STAMP)
+	$(BIN)/python -m bench.memory $(BENCH_ARGS)
 
 screenshots: $(STAMP) system-packages
 	$(BIN)/python -m tools.screenshots

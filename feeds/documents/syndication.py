@@ -32,12 +32,14 @@ from . import urls
 from .archives import FeedSpec
 from .feedlinks import EntryLinks, FeedLinks
 from .items import categories, content_html, permalink, summary
+from .memory import deep_size
 
 if TYPE_CHECKING:
     from .formats import Format
 
 GENERATOR = "feeds"
-ENTRY_CACHE = 1024  # entries of stories kept (their text is shared with items' HTML cache)
+ENTRY_CACHE = 8 << 20  # bytes of feed entries kept (a serving worker sets its own share)
+ENTRY_OVERHEAD = 100  # an ordered dict's entry and its key
 GENERATOR_URI = "https://pypi.org/project/feeds/"
 ATOM_TYPE = "application/atom+xml"
 
@@ -103,12 +105,14 @@ def _generator(settings: Settings, spec: FeedSpec, fmt: Format) -> FeedGenerator
 
 
 class _Entries:
-    """The feed entries of recently written stories: a story is in many feeds (its groups',
-    in three formats, and their archive pages), and feedgen only reads an entry to write it."""
+    """The feed entries of recently written stories, within a budget in bytes: a story is in
+    many feeds (its groups', in three formats, and their archive pages), and feedgen only
+    reads an entry to write it."""
 
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict[tuple[Settings, Story], FeedEntry] = OrderedDict()
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.size = 0
+        self._items: OrderedDict[tuple[Settings, Story], tuple[FeedEntry, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, settings: Settings, story: Story) -> FeedEntry:
@@ -117,22 +121,44 @@ class _Entries:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
-                return found
-        found = _entry(settings, story)
+                return found[0]
+        entry = _entry(settings, story)
+        cost = deep_size((story, entry)) + ENTRY_OVERHEAD  # (the settings are everyone's)
+        if cost > self.budget // 8:
+            return entry
         with self._lock:
-            self._items[key] = found
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return found
+            if key not in self._items:
+                self._items[key] = (entry, cost)
+                self.size += cost
+                self._evict()
+        return entry
+
+    def resize(self, budget: int) -> None:
+        with self._lock:
+            self.budget = budget
+            self._evict()
+
+    def _evict(self) -> None:
+        while self.size > self.budget and self._items:
+            _, (_, cost) = self._items.popitem(last=False)
+            self.size -= cost
 
 
 _ENTRIES = _Entries(ENTRY_CACHE)
 
 
-def widen_entry_cache(size: int) -> None:
+def widen_entry_cache(budget: int) -> None:
     """Keep more entries in this process (a static build writes every story into several
-    feeds and archive pages)."""
-    _ENTRIES.size = max(_ENTRIES.size, size)
+    feeds and archive pages): ``budget`` bytes, if more than now."""
+    _ENTRIES.resize(max(_ENTRIES.budget, budget))
+
+
+def entry_cache(budget: int | None = None) -> int:
+    """Return the bytes the feed entry cache holds; ``budget`` sets its budget first (a
+    serving worker's share of ``document_cache_mb``)."""
+    if budget is not None:
+        _ENTRIES.resize(budget)
+    return _ENTRIES.size
 
 
 def _entry(settings: Settings, story: Story) -> FeedEntry:

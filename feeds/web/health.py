@@ -85,7 +85,7 @@ def report(current: Worker) -> dict[str, Any]:
     publisher = str((status or {}).get("state", "stopped")) if alive else "stopped"
     return {"status": state, "worker": os.getpid(), "version": current.documents.version,
             "publisher": publisher, "stories": stories, "problems": problems,
-            "warnings": warnings}
+            "warnings": warnings, "memory": current.memory()}
 
 
 def _watch_lost(current: Worker, status: dict[str, Any] | None) -> bool:
