@@ -183,3 +183,25 @@ def test_a_watcher_that_stopped_is_a_problem(
     watcher, _, _ = watched
     watcher.stop()
     assert watcher.problem is not None and "stopped" in watcher.problem
+
+
+def test_a_mount_over_content_that_drops_and_returns_keeps_publishing(
+        deploy_site: Callable[[], Server]) -> None:
+    server = deploy_site()
+    content = server.root / "content"
+    copy = server.root.parent / "release"
+    shutil.copytree(content, copy)
+    _story(copy, "mounted", "Mounted", 11)
+    mounted = subprocess.run(["mount", "--bind", str(copy), str(content)], capture_output=True,
+                             timeout=30)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount here (needs root)")
+    try:
+        eventually(lambda: "Mounted" in titles(server))  # the mount: another folder
+        _story(content, "on-mount", "On the mount", 12)
+        eventually(lambda: "On the mount" in titles(server))
+    finally:
+        subprocess.run(["umount", str(content)], capture_output=True, timeout=30)
+    _story(content, "after", "After the mount", 13)  # the folder under it, back again
+    eventually(lambda: "After the mount" in titles(server))
+    every_worker(server, lambda r: r["status"] == "ok")
