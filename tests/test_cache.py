@@ -128,3 +128,21 @@ def test_one_budget_counts_what_every_cache_really_holds(
     assert worker.memory()["held"] <= budget
     assert full - start <= 1.5 * budget, f"held {(full - start) / 2**20:.1f} MB for a 1 MB budget"
     assert end - full <= budget // 4, f"grew {(end - full) / 2**20:.1f} MB once full"
+
+
+def test_a_feed_entry_costs_what_walking_it_finds(tmp_path: Path) -> None:
+    """The entry cache estimates an entry's bytes (walking one costs four times making it):
+    the estimate stays within a quarter of what ``deep_size`` finds, short story or long."""
+    from feeds.documents.memory import deep_size
+    from feeds.documents.syndication import _entry, entry_cost
+    from feeds.site.config import Settings
+    from feeds.site.storyfile import parse_story
+
+    settings = Settings.default()
+    for words, fields in ((10, {}), (300, {"tags": "[a, b, c]", "author": "[X Y, Z W]"}),
+                          (5000, {"image": "https://x.org/a.png", "section": "world"})):
+        body = " ".join(["news"] * words) + " ünïcödé"
+        story = parse_story(story_text("T", "2025-01-01", body, **fields).encode(),
+                            "content/a.md", settings, tmp_path)
+        walked = deep_size((story, _entry(settings, story)))
+        assert 0.75 * walked <= entry_cost(settings, story) <= 1.25 * walked, words
