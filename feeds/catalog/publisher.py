@@ -49,6 +49,7 @@ from ..site.files import (
 from ..site.ids import Attempt, IdWriter, Outcome, id_line
 from ..site.media import media_suffix
 from . import catalogfile
+from .failures import Failures
 from .ledger import Ledger
 from .links import Names
 from .parsing import FILE_DEADLINE, Parsed, ParsePool
@@ -97,32 +98,6 @@ def _is_open(db: sqlite3.Connection) -> bool:
 def _below(path: str, folders: Iterable[str]) -> bool:
     """Tell whether ``path`` lies below one of ``folders``."""
     return any(path.startswith(folder + "/") for folder in folders)
-
-
-class Failures:
-    """Files (and scheduled ids) that could not be published because of a bug they meet:
-    each is a problem, left alone until it changes, so it never stops the rest."""
-
-    def __init__(self) -> None:
-        self._failed: dict[str, Signature | None] = {}
-
-    def add(self, item: str, root: Path | None) -> None:
-        self._failed[item] = signature(str(root / item)) if root is not None else None
-
-    def retry(self, item: str, root: Path | None = None) -> bool:
-        """Tell whether to try ``item`` again: it never failed, or it changed since."""
-        if item not in self._failed:
-            return True
-        if root is not None and signature(str(root / item)) != self._failed[item]:
-            del self._failed[item]
-            return True
-        return False
-
-    def problems(self) -> list[Problem]:
-        return [Problem(shown(item), None, "this could not be published (a bug in feeds met "
-                        "by this file: please report it, with the file); it is tried again "
-                        "when the file changes, and everything else keeps being published.")
-                for item in sorted(self._failed)]
 
 
 class PublisherBusy(FeedsError):
