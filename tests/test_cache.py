@@ -100,10 +100,10 @@ def test_one_budget_counts_what_every_cache_really_holds(
 
     from bench.memory import documents, write_site
 
-    write_site(site, 300, 1)
+    write_site(site, 150, 1)
     published = publish(site)
     worker = published.worker
-    paths = documents(300)
+    paths = documents(150)
     ours = [tracemalloc.Filter(True, "*/feeds/*", all_frames=True)]  # (not pytest's own)
 
     def held() -> int:
@@ -113,13 +113,13 @@ def test_one_budget_counts_what_every_cache_really_holds(
     tracemalloc.start(12)
     try:
         start = held()
-        for path in paths[:600]:
+        for path in paths[:300]:
             assert published.client.get(path, headers={"Accept-Encoding": "gzip"}).status_code \
                 == 200
         memory = worker.memory()
         assert memory["documents"] >= 0.9 * memory["documents_budget"], "the cache filled"
         full = held()
-        for path in paths[600:]:
+        for path in paths[300:]:
             published.client.get(path, headers={"Accept-Encoding": "gzip"})
         end = held()
     finally:
