@@ -79,6 +79,9 @@ ID_BATCH = 256
 LOCK_FILE = "publisher.lock"
 WATCH_START = 10.0  # seconds the first scan waits for the watch to be in place
 PARSE_SETTINGS = ("base_url", "timezone", "author")  # what a parsed story depends on
+# What reads files: every file is read again when it changes. The revision counts changes to
+# the reading rules between releases (2: claims on the site's own URLs, numbers as spelled).
+PARSER = f"{__version__}+2"
 
 OnCommit = Callable[[set[str], int], None]
 
@@ -353,9 +356,9 @@ class Publisher:
         self.ledger.settings = settings
         reparse = old is None or any(getattr(old, k) != getattr(settings, k)
                                      for k in PARSE_SETTINGS)
-        if meta(self.db, "parser") != __version__:  # another feeds may read files otherwise
+        if meta(self.db, "parser") != PARSER:  # another feeds may read files otherwise
             self.db.execute("UPDATE files SET mtime_ns = -1")
-            set_meta(self.db, "parser", __version__)
+            set_meta(self.db, "parser", PARSER)
         with transaction(self.db):
             set_meta(self.db, "settings", json.dumps(settings.to_raw(), ensure_ascii=False))
             if old is not None and old != settings:
