@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import ROOT_VARIABLE
+from .site.urlspace import STATIC
 from .web import views
 from .web.fastpath import FastPath
 from .web.worker import Worker
@@ -30,7 +31,7 @@ def create_app(root: str | Path | None = None, follow: bool = True) -> Flask:
     tests that drive the publisher themselves call ``Worker.catch_up`` instead.
     """
     worker = Worker(site_root(root), follow=follow)
-    app = Flask("feeds", static_url_path="/static")
+    app = Flask("feeds", static_url_path=STATIC.rstrip("/"))
     app.extensions["feeds"] = worker
     views.init_app(app)
     app.wsgi_app = FastPath(worker, app.wsgi_app)  # type: ignore[method-assign]

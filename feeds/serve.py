@@ -29,6 +29,7 @@ from pathlib import Path
 from .catalog.publisher import Publisher
 from .documents.purge import CachePurge
 from .documents.websub import Announcer, FeedChanges
+from .locks import serving
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,14 @@ def _raise_file_limit() -> None:
 
 def serve(root: Path, host: str, port: int, workers: int, threads: int, debug: bool,
           verbose: bool) -> int:
-    """Run the publisher and the HTTP server until interrupted."""
+    """Run the publisher and the HTTP server until interrupted (refused at once when another
+    server serves the site or the address: ``locks``)."""
+    with serving(root, host, port):
+        return _serve(root, host, port, workers, threads, debug, verbose)
+
+
+def _serve(root: Path, host: str, port: int, workers: int, threads: int, debug: bool,
+           verbose: bool) -> int:
     _raise_file_limit()
     publisher = PublisherProcess(root, verbose)
     publisher.start()

@@ -13,7 +13,7 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,6 +164,19 @@ def small_filesystem(folder: Path, size: str) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(folder)], capture_output=True, timeout=30)
 
 
+def unprivileged() -> list[str]:
+    """Return a command prefix under which file modes hold (as root, they do not: root reads
+    a folder of mode 000), or skip the test, saying why."""
+    if os.geteuid() != 0:
+        return []
+    drop = "-dac_override,-dac_read_search"
+    if shutil.which("setpriv") and subprocess.run(
+            ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}", "true"],
+            capture_output=True, timeout=30).returncode == 0:
+        return ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}", "--"]
+    pytest.skip("running as root without setpriv: file modes cannot be tested here")
+
+
 def stop_group(process: subprocess.Popen[bytes]) -> None:
     """Stop a process started in its own session, and its children: TERM, then KILL."""
     if process.poll() is None:
@@ -189,12 +202,14 @@ def _headers(message: object) -> dict[str, str]:
     return {k.lower(): v for k, v in message.items()}  # type: ignore[attr-defined]
 
 
-def start_server(root: Path, port: int, workers: int = 2) -> Server:
-    """Start the production server on ``root`` and wait (bounded) until it answers."""
+def start_server(root: Path, port: int, workers: int = 2,
+                 prefix: Sequence[str] = ()) -> Server:
+    """Start the production server on ``root`` and wait (bounded) until it answers;
+    ``prefix`` runs it through another command (``setpriv ...``)."""
     log = open(root.parent / f"server-{port}.log", "wb")  # noqa: SIM115 - kept for the process
     process = subprocess.Popen(
-        [sys.executable, "-m", "feeds", "serve", "--root", str(root), "--port", str(port),
-         "--workers", str(workers)],
+        [*prefix, sys.executable, "-m", "feeds", "serve", "--root", str(root), "--port",
+         str(port), "--workers", str(workers)],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     server = Server(root, port, process)
@@ -222,8 +237,9 @@ def serve() -> Iterator[Callable[..., Server]]:
     """Start servers on demand; every one is stopped when the test ends."""
     started: list[Server] = []
 
-    def _serve(root: Path, port: int | None = None, workers: int = 2) -> Server:
-        server = start_server(root, port or free_port(), workers)
+    def _serve(root: Path, port: int | None = None, workers: int = 2,
+               prefix: Sequence[str] = ()) -> Server:
+        server = start_server(root, port or free_port(), workers, prefix)
         started.append(server)
         return server
 

@@ -221,11 +221,11 @@ CASES: list[Case] = [
     Case("text", "text/html-title.md", front(title='"<b onmouseover=alert(1)>Bold</b>"'), None,
          "", "<b onmouseover=alert(1)>Bold</b>"),
     # 6. Paths that the site's own URLs would shadow.
-    Case("shadowed path", "tags/x.md", front(), None, "URL the site's own listings use"),
-    Case("shadowed path", "authors/x.md", front(), None, "URL the site's own listings use"),
-    Case("shadowed path", "static/x.md", front(), None, "URL the site's own listings use"),
-    Case("shadowed path", "page/2.md", front(), None, "URL the site's own listings use"),
-    Case("shadowed path", "world/page/3.md", front(), None, "URL the site's own listings use"),
+    Case("shadowed path", "tags/x.md", front(), None, "one of the site's own URLs"),
+    Case("shadowed path", "authors/x.md", front(), None, "one of the site's own URLs"),
+    Case("shadowed path", "static/x.md", front(), None, "one of the site's own URLs"),
+    Case("shadowed path", "page/2.md", front(), None, "one of the site's own URLs"),
+    Case("shadowed path", "world/page/3.md", front(), None, "one of the site's own URLs"),
     # Published all the same (its content is in the feeds), and reported: its own page
     # is the section's, so the author must rename one of the two.
     Case("shadowed path", "world.md", front(title="Shadowed by a section"), None,

@@ -7,13 +7,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from feeds.web.cache import OVERHEAD, HotDocuments
+from feeds.web.cache import KEY_COST, OVERHEAD, HotDocuments
 
 from .conftest import Published, story_text, write_config, write_story
 
 
 def test_the_budget_holds_and_the_least_recently_used_go_first() -> None:
-    cache: HotDocuments[str] = HotDocuments(10 * (1000 + OVERHEAD))
+    cache: HotDocuments[str] = HotDocuments(10 * (1000 + OVERHEAD + KEY_COST))
     for n in range(10):
         assert cache.put(f"/{n}", f"doc {n}", {f"story:{n}"}, 1000, version=0)
     assert cache.get("/0") == "doc 0"  # used: it gets a second chance
@@ -87,3 +87,62 @@ def test_a_crawler_walking_every_page_stays_within_the_worker_budget(
         assert documents.size <= 1 << 20
     assert 0 < len(documents) < 600
     assert published.get("/s/0599/").status_code == 200
+
+
+def test_one_budget_counts_what_every_cache_really_holds(
+        site: Path, publish: Callable[..., Published]) -> None:
+    """What went wrong: 32,000 small documents grew a worker by three times its setting,
+    because headers, keys, story HTML and feed entries were not counted. Measured with
+    tracemalloc: once the caches are full, serving more distinct documents leaves what
+    Python holds within the budget (and a little)."""
+    import gc
+    import tracemalloc
+
+    from bench.memory import documents, write_site
+
+    write_site(site, 150, 1)
+    published = publish(site)
+    worker = published.worker
+    paths = documents(150)
+    ours = [tracemalloc.Filter(True, "*/feeds/*", all_frames=True)]  # (not pytest's own)
+
+    def held() -> int:
+        gc.collect()
+        return sum(t.size for t in tracemalloc.take_snapshot().filter_traces(ours).traces)
+
+    tracemalloc.start(12)
+    try:
+        start = held()
+        for path in paths[:300]:
+            assert published.client.get(path, headers={"Accept-Encoding": "gzip"}).status_code \
+                == 200
+        memory = worker.memory()
+        assert memory["documents"] >= 0.9 * memory["documents_budget"], "the cache filled"
+        full = held()
+        for path in paths[300:]:
+            published.client.get(path, headers={"Accept-Encoding": "gzip"})
+        end = held()
+    finally:
+        tracemalloc.stop()
+    budget = 1 << 20
+    assert worker.memory()["held"] <= budget
+    assert full - start <= 1.5 * budget, f"held {(full - start) / 2**20:.1f} MB for a 1 MB budget"
+    assert end - full <= budget // 4, f"grew {(end - full) / 2**20:.1f} MB once full"
+
+
+def test_a_feed_entry_costs_what_walking_it_finds(tmp_path: Path) -> None:
+    """The entry cache estimates an entry's bytes (walking one costs four times making it):
+    the estimate stays within a quarter of what ``deep_size`` finds, short story or long."""
+    from feeds.documents.memory import deep_size
+    from feeds.documents.syndication import _entry, entry_cost
+    from feeds.site.config import Settings
+    from feeds.site.storyfile import parse_story
+
+    settings = Settings.default()
+    for words, fields in ((10, {}), (300, {"tags": "[a, b, c]", "author": "[X Y, Z W]"}),
+                          (5000, {"image": "https://x.org/a.png", "section": "world"})):
+        body = " ".join(["news"] * words) + " ünïcödé"
+        story = parse_story(story_text("T", "2025-01-01", body, **fields).encode(),
+                            "content/a.md", settings, tmp_path)
+        walked = deep_size((story, _entry(settings, story)))
+        assert 0.75 * walked <= entry_cost(settings, story) <= 1.25 * walked, words

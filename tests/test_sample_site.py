@@ -244,8 +244,10 @@ def test_healthz_counts_the_stories(sample_server: Server) -> None:
     health = json.loads(body)
     assert isinstance(health.pop("worker"), int)
     assert isinstance(health.pop("version"), int)
+    memory = health.pop("memory")
+    assert memory["budget"] == 64 << 20 and 0 < memory["held"] <= memory["budget"]
     assert health == {"status": "ok", "stories": 12, "problems": [], "warnings": [],
-                      "publisher": "running"}
+                      "publisher": "running", "problems_count": 0, "warnings_count": 0}
     assert headers["cache-control"] == "no-store"
 
 

@@ -234,3 +234,55 @@ def test_updated_defaults_to_date_and_can_be_later(site: Path) -> None:
 ])
 def test_which_files_are_stories(name: str, is_story: bool) -> None:
     assert is_story_file(name) is is_story
+
+
+# Every scalar YAML can spell ------------------------------------------------------------------
+
+NUMBERS = ["3.10", "1:30", "0x1F", "0o17", "0b101", "1_000", "-0", "+5", ".5", "1.0e+3",
+           ".inf", "-.Inf", ".nan", "190:20:30", "007"]
+
+
+@pytest.mark.parametrize("spelled", NUMBERS)
+def test_a_number_in_a_text_field_keeps_its_spelling(site: Path, spelled: str) -> None:
+    story = read(site, "a.md", f"---\ntitle: {spelled}\ndate: 2025-01-01\n"
+                               f"tags: [{spelled}, x]\nauthor: {spelled}\n---\nBody.\n")
+    assert (story.title, story.tags, story.authors[0].name) == (spelled, (spelled, "x"), spelled)
+
+
+@pytest.mark.parametrize("spelled", ["9" * 5000, "0b" + "1" * 20_000, "0x" + "f" * 5000,
+                                     "1" + ":5" * 3000, "-" + "7" * 4301])
+def test_a_number_of_thousands_of_digits_is_a_problem_not_a_crash(site: Path,
+                                                                  spelled: str) -> None:
+    found = error(site, "a.md", f"---\ntitle: {spelled}\ndate: 2025-01-01\n---\nBody.\n")
+    assert "longer than 500 characters" in found.message
+    if len(spelled) <= 5000:
+        story = read(site, "b.md", f"---\ntitle: T\ndate: 2025-01-01\ntags: [x]\n"
+                                   f"summary: {spelled}\n---\nBody.\n")
+        assert story.summary == spelled
+    found = error(site, "c.md", "---\ntitle: T\ndate: 2025-01-01\nenclosures: [{url: "
+                                f"http://x.org/a.mp3, type: audio/mpeg, length: {spelled}}}]\n"
+                                "---\nBody.\n")
+    assert "length must be the size in bytes" in found.message
+
+
+def test_an_enclosure_length_may_be_spelled_any_way_yaml_allows(site: Path) -> None:
+    story = read(site, "a.md", "---\ntitle: T\ndate: 2025-01-01\nenclosures: [{url: "
+                               "http://x.org/a.mp3, type: audio/mpeg, length: 1_234}]\n---\nB.\n")
+    assert story.enclosures[0].length == 1234
+
+
+def test_feeds_check_on_a_5000_digit_title_prints_a_problem(site: Path) -> None:
+    import subprocess
+    import sys
+
+    write_story(site, "a.md", f"---\ntitle: {'9' * 5000}\ndate: 2025-01-01\n---\nBody.\n")
+    (site / "config.yaml").write_text(f"title: {'8' * 5000}\nfeed_size: {'9' * 5000}\n")
+    done = subprocess.run([sys.executable, "-m", "feeds", "check", "--root", str(site)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stdout.startswith("config.yaml:2: feed_size: expected a whole number")
+    (site / "config.yaml").write_text(f"title: {'8' * 5000}\n")
+    done = subprocess.run([sys.executable, "-m", "feeds", "check", "--root", str(site)],
+                          capture_output=True, text=True, timeout=120)
+    assert "content/a.md:2: title: it is longer than 500 characters" in done.stdout
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from ..site.story import Story, slugify
+from ..site.urlspace import GROUP_PREFIXES
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +29,8 @@ class Kind:
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("site", "", "", "The latest from {site}."),
     Kind("section", "", "Sections", "Stories in the {name} section of {site}."),
-    Kind("tag", "tags", "Tags", "Stories tagged “{name}” from {site}."),
-    Kind("author", "authors", "Authors", "Stories by {name} from {site}."),
+    Kind("tag", GROUP_PREFIXES["tag"], "Tags", "Stories tagged “{name}” from {site}."),
+    Kind("author", GROUP_PREFIXES["author"], "Authors", "Stories by {name} from {site}."),
 )}
 NAMED_KINDS = tuple(k for k in KINDS if k != "site")
 

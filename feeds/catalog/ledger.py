@@ -120,6 +120,7 @@ class Batch:
     spellings: set[tuple[str, str]] = field(default_factory=set)  # (group, id) to check
     fresh: list[tuple[str, str, str]] = field(default_factory=list)  # (group, source, name)
     keys: set[str] = field(default_factory=set)
+    left: dict[str, list[str]] = field(default_factory=dict)  # group -> ids that left it
     new_members: list[tuple[object, ...]] = field(default_factory=list)
     new_stories: list[tuple[object, ...]] = field(default_factory=list)
     new_paths: list[tuple[object, ...]] = field(default_factory=list)
@@ -528,6 +529,7 @@ class Ledger:
         group.live -= 1
         self.db.execute("UPDATE members SET live = 0, removed_at = ?, removed_pos = ? "
                         "WHERE grp = ? AND id = ?", (int(batch.now), group.slots, key, story_id))
+        batch.left.setdefault(key, []).append(story_id)
         batch.spellings.add((key, story_id))
         self._touch(batch, key, member[0])
 
@@ -570,9 +572,38 @@ class Ledger:
                 batch.keys.update((f"name:{key}", "groups"))
                 if kind == "section":
                     batch.keys.add("sections")
+                    self._moved(batch, key, bool(before and before[1]), group.live > 0)
                 if before is not None and before[0] != name:
                     renamed.add(key)
         return renamed
+
+    def _moved(self, batch: Batch, key: str, had: bool, has: bool) -> None:
+        """Record where a section's stories went when its last ones left in this batch for
+        another section (its folder renamed, or moved bit by bit until this last part): its
+        page, feeds and archive pages answer 301 there. A section with stories again is
+        itself again; one that only lost its stories (deleted, drafted) moved nowhere."""
+        if has:
+            if self.db.execute("DELETE FROM moved WHERE grp = ?", (key,)).rowcount:
+                batch.keys.add(f"group:{key}")
+            return
+        if not had:
+            return
+        counts: dict[str, int] = {}
+        for (groups,) in self.db.execute(
+                f"SELECT groups FROM stories WHERE live = 1 AND id IN "
+                f"({','.join('?' * len(batch.left.get(key, [])))})", batch.left.get(key, [])):
+            for other in json.loads(groups):
+                if other.startswith("section:") and other != key:
+                    counts[other] = counts.get(other, 0) + 1
+        if not counts:
+            return
+        target = min(counts, key=lambda g: (-counts[g], g))
+        self.db.execute("INSERT OR REPLACE INTO moved VALUES (?, ?, ?)",
+                        (key, target, int(batch.now)))
+        batch.keys.update(f"group:{old}" for (old,) in self.db.execute(
+            "SELECT grp FROM moved WHERE moved_to = ?", (key,)))
+        self.db.execute("UPDATE moved SET moved_to = ? WHERE moved_to = ?", (target, key))
+        batch.keys.add(f"group:{key}")
 
     # 4. Problems ---------------------------------------------------------------------------
 

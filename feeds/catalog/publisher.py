@@ -21,6 +21,7 @@ board, and the publisher retries until it is fixed.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -28,7 +29,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .. import __version__
@@ -40,13 +41,18 @@ from ..site.files import (
     Signature,
     is_ignored_name,
     is_story_file,
+    name_problem,
+    shown,
     signature,
     walk,
 )
 from ..site.ids import Attempt, IdWriter, Outcome, id_line
 from ..site.media import media_suffix
+from . import catalogfile
+from .failures import Failures
 from .ledger import Ledger
-from .parsing import FILE_DEADLINE, ParsePool
+from .links import Names
+from .parsing import FILE_DEADLINE, Parsed, ParsePool
 from .status import StatusBoard
 from .store import (
     CATALOG_FILE,
@@ -70,13 +76,31 @@ SETTLE = 0.1  # seconds a file must be quiet before it is read
 CONFIG_POLL = 0.25  # seconds between looks at config.yaml
 ID_RETRY = 5.0  # seconds before trying again to write an id into a busy file
 ID_BATCH = 256
+LOCK_FILE = "publisher.lock"
+WATCH_START = 10.0  # seconds the first scan waits for the watch to be in place
 PARSE_SETTINGS = ("base_url", "timezone", "author")  # what a parsed story depends on
+# What reads files: every file is read again when it changes. The revision counts changes to
+# the reading rules between releases (2: claims on the site's own URLs, numbers as spelled).
+PARSER = f"{__version__}+2"
 
 OnCommit = Callable[[set[str], int], None]
 
 
 def _problem(error: FeedsError) -> Problem:
     return Problem(error.path or CONFIG_NAME, error.line, error.message)
+
+
+def _is_open(db: sqlite3.Connection) -> bool:
+    try:
+        db.total_changes  # noqa: B018 - raises once the connection is closed
+    except sqlite3.ProgrammingError:
+        return False
+    return True
+
+
+def _below(path: str, folders: Iterable[str]) -> bool:
+    """Tell whether ``path`` lies below one of ``folders``."""
+    return any(path.startswith(folder + "/") for folder in folders)
 
 
 class PublisherBusy(FeedsError):
@@ -102,16 +126,18 @@ class Publisher:
         self._events: queue.SimpleQueue[set[str]] = queue.SimpleQueue()
         self._pending: set[str] = set()
         self._folders: dict[str, float] = {}  # folder (or other non-story path) -> last event
-        self._walk_problems: list[StoryError] = []
+        self._walk_problems: dict[str, StoryError] = {}  # by the path they are about
+        self._failures = Failures()
+        self._names = Names()  # the second names of files (hard links, symlinks)
         self._config: Signature | None = None  # config.yaml as last read
         self._config_changed = 0.0  # when it was last seen changing; 0 when it is as read
         self._id_retry: dict[str, float] = {}
         self._id_cursor = ""  # the last file the id writer looked at
         self._lock_file: int | None = None
-        self._board = StatusBoard(root) if status else None
         self._watcher: Watcher | None = None
         self.settings = self._first_settings()
         self._lock()
+        self._board = StatusBoard(root) if status else None  # (never a busy publisher's)
         self._open()
         self.pool = self._pool()
         if self._building:
@@ -146,7 +172,7 @@ class Publisher:
 
     def _lock(self) -> None:
         self.state.mkdir(exist_ok=True)
-        fd = os.open(self.state / "publisher.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.state / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -169,13 +195,15 @@ class Publisher:
                 log.warning("the catalogue in %s is from another version of feeds: "
                             "rebuilding it", STATE_FOLDER)
                 self.db.close()
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+                catalogfile.discard(path)
                 self._building = True
         if self._building:
+            catalogfile.discard_stray(path)  # a WAL without its catalogue: a past generation's
+            catalogfile.discard(f"{path}.new")  # a first build that did not finish
             self.db = connect_builder(f"{path}.new")
             set_meta(self.db, "schema", SCHEMA_VERSION)
         self._identity = file_identity(path)
+        self._db_path = path
         self.ledger = Ledger(self.db, self.settings)
         self.ids = IdWriter(self.root, self.state, SafeLoader)
 
@@ -185,7 +213,7 @@ class Publisher:
         finish_build(self.db)
         self.db.close()
         path = self.catalog
-        os.replace(f"{path}.new", path)
+        catalogfile.put_in_place(f"{path}.new", path)
         self._building = False
         log.info("first build: live (the stories and the site's own feeds)")
         self.db = connect_writer(path, indexes=False)
@@ -240,26 +268,53 @@ class Publisher:
         root = str(self.root)
         changed = [s for s in walked.sources
                    if s not in known or signature(os.path.join(root, s)) != known[s]]
-        changed += [s for s in known if s not in found]
+        changed += [s for s in known if s not in found and not _below(s, walked.unreadable)]
         # A story missing a media file is read again: the file may have arrived.
         changed += [s for (s,) in self.db.execute(
             "SELECT source FROM files WHERE missing IS NOT NULL AND missing != '[]'")]
-        self._walk_problems = walked.problems
+        self._walk_problems = {error.path or CONTENT: error for error in walked.problems}
         return self._publish(changed)
 
     def _publish(self, sources: Iterable[str], ids: Iterable[str] = ()) -> set[str]:
-        """Parse ``sources`` in the pool and apply them with ``ids`` as one transaction."""
-        sources = sorted(set(sources))
-        ids = list(ids)
+        """Parse ``sources`` and apply them with ``ids`` as one transaction; a failure that is
+        not the catalogue's (a bug met by one file) is narrowed down to the files and ids that
+        cause it, which become problems until they change, and the rest is published."""
+        sources = [s for s in sorted(set(sources)) if self._failures.retry(s, self.root)]
+        ids = [i for i in ids if self._failures.retry(i)]
+        try:
+            return self._apply(sources, ids)
+        except (sqlite3.OperationalError, OSError, MemoryError):
+            raise  # the catalogue's own faults: reported and retried whole (_guarded)
+        except Exception:
+            self.pool.close()  # (it may hold results of the batch that failed)
+            self.pool = self._pool()
+            if len(sources) + len(ids) > 1 and meta(self.db, "version", 0):
+                half_s, half_i = len(sources) // 2, len(ids) // 2
+                return (self._publish(sources[:half_s], ids[:half_i])
+                        | self._publish(sources[half_s:], ids[half_i:]))
+            for item in sources or ids:
+                log.exception("%s could not be published", shown(item))
+                self._failures.add(item, self.root if sources else None)
+            return set()
+
+    def _parse(self, sources: list[str]) -> Iterator[Parsed]:
+        """Parse ``sources`` in the pool; a second name of one file is as if absent
+        (``links``), and the names of a file whose name went are decided again."""
+        sources = self._names.sort(self.db, self.root, sources)
+        for twin in [s for s in sources if s in self._names.twins]:
+            yield Parsed(twin, None)
+        yield from self.pool.parse([s for s in sources if s not in self._names.twins])
+
+    def _apply(self, sources: list[str], ids: list[str]) -> set[str]:
         if not meta(self.db, "version", 0):  # a new catalogue: its first version, whole
             started = time.monotonic()
-            self.ledger.build(self.pool.parse(sources), self.clock())
+            self.ledger.build(self._parse(sources), self.clock())
             log.info("first build: %d files read and decided in %.1f s", len(sources),
                      time.monotonic() - started)
             return set()
         if not sources and not ids:
             return set()
-        keys = self.ledger.apply(self.pool.parse(sources), self.clock(), ids)
+        keys = self.ledger.apply(self._parse(sources), self.clock(), ids)
         if keys:
             self._committed(keys)
         return keys
@@ -301,9 +356,9 @@ class Publisher:
         self.ledger.settings = settings
         reparse = old is None or any(getattr(old, k) != getattr(settings, k)
                                      for k in PARSE_SETTINGS)
-        if meta(self.db, "parser") != __version__:  # another feeds may read files otherwise
+        if meta(self.db, "parser") != PARSER:  # another feeds may read files otherwise
             self.db.execute("UPDATE files SET mtime_ns = -1")
-            set_meta(self.db, "parser", __version__)
+            set_meta(self.db, "parser", PARSER)
         with transaction(self.db):
             set_meta(self.db, "settings", json.dumps(settings.to_raw(), ensure_ascii=False))
             if old is not None and old != settings:
@@ -413,24 +468,37 @@ class Publisher:
         self._watcher = Watcher(self.root / CONTENT, self._events, self.settle)
         self._watcher.start()  # before the first scan: nothing written meanwhile is missed
         self._report("scanning")
+        if self._watcher.ready.wait(WATCH_START):
+            self._drain()  # what happened so far, the first scan reads anyway
         self._guarded(self.sync)
         self._config = signature(str(self.root / CONFIG_NAME))
         last_status = 0.0
+        watch_problem = self._watcher.problem
         while not stop.is_set():
+            batches: list[set[str]] = []
             try:
-                batch = self._events.get(timeout=self._timeout())
-                self._take(batch)
+                batches = [self._events.get(timeout=self._timeout())]
                 while True:
-                    self._take(self._events.get_nowait())
+                    batches.append(self._events.get_nowait())
             except queue.Empty:
                 pass
+            for batch in batches:
+                self._guarded(functools.partial(self._take, batch))
             self._watch_config()
             self._guarded(self._step)
-            if time.monotonic() - last_status >= 1.0:
+            if time.monotonic() - last_status >= 1.0 or watch_problem != self._watcher.problem:
                 self._check_catalog()
                 self._report()
                 last_status = time.monotonic()
+                watch_problem = self._watcher.problem
         self.close()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self._events.get_nowait()
+            except queue.Empty:
+                return
 
     def _watch_config(self) -> None:
         """Read config.yaml again once it has changed and been quiet (an editor may be
@@ -530,7 +598,7 @@ class Publisher:
             if not relative.startswith(CONTENT_PREFIX):
                 continue
             under = relative.removeprefix(CONTENT_PREFIX)
-            if is_story_file(under):
+            if is_story_file(under) and not name_problem(relative):
                 found.add(relative)
             elif not any(is_ignored_name(part) for part in under.split("/")):
                 self._folders[relative] = now  # not a scratch file or hidden folder
@@ -549,11 +617,24 @@ class Publisher:
         catalogue knew them), or the stories that use a media file."""
         found: set[str] = set()
         under = relative.removeprefix(CONTENT_PREFIX)
+        scope = shown(relative)
+        for path in [p for p in self._walk_problems if p == scope or _below(p, [scope])]:
+            del self._walk_problems[path]  # what is found below it now replaces them
+        bad = name_problem(relative)
+        if bad:
+            if os.path.lexists(self.root / relative):
+                self._walk_problems[shown(relative)] = StoryError(bad, shown(relative))
+            return found  # (no such name is in the catalogue)
+        unreadable: list[str] = []
         if os.path.isdir(self.root / relative):
-            found.update(walk(self.root, relative).sources)
+            walked = walk(self.root, relative)
+            found.update(walked.sources)
+            unreadable = walked.unreadable
+            self._walk_problems.update((e.path or CONTENT, e) for e in walked.problems)
         found.update(s for (s,) in self.db.execute(
             "SELECT source FROM files WHERE source > ? AND source < ?",
-            (relative + "/", relative + "0")))  # '0' follows '/': every path below the folder
+            (relative + "/", relative + "0"))  # '0' follows '/': every path below the folder
+            if not _below(s, unreadable))
         if media_suffix(under):
             found.update(s for (s,) in self.db.execute(
                 "SELECT s.source FROM media m JOIN stories s ON s.id = m.id "
@@ -571,45 +652,66 @@ class Publisher:
             return
         try:
             self.state.mkdir(exist_ok=True)
-            self.db.execute("VACUUM INTO ?", (str(path) + ".new",))
-            os.replace(str(path) + ".new", path)
-            self._reopen()
+            if self._db_path != path:  # a failed attempt left this publisher on its copy
+                self.db.close()
+                catalogfile.put_in_place(self._db_path, path)
+            else:
+                catalogfile.write_again(self.db, path)
+            self._reopen(path)
             log.warning("%s was deleted while running: written again from memory",
                         STATE_FOLDER)
             self.problems.pop("catalog", None)
         except (sqlite3.Error, OSError) as exc:
+            if not _is_open(self.db):  # closed, then not put in place: its copy has it all
+                self._reopen(Path(f"{path}.new"))
             self.problems["catalog"] = Problem(STATE_FOLDER, None, (
                 f"it was lost and cannot be written again ({exc}): free disk space or make the "
                 "site folder writable."))
 
-    def _reopen(self) -> None:
-        self.db.close()
-        path = self.catalog
+    def _reopen(self, path: Path) -> None:
+        if _is_open(self.db):
+            self.db.close()
         self.db = connect_writer(path)
-        self._identity = file_identity(path)
+        self._db_path = path
+        self._identity = file_identity(self.catalog)
         self.ledger = Ledger(self.db, self.settings)
-        if self._lock_file is not None:
-            os.close(self._lock_file)
+        if self._lock_file is not None and not self._holds_lock():
+            os.close(self._lock_file)  # .feeds/ itself was deleted: lock the new one
             self._lock_file = None
-        self._lock()
+            self._lock()
         self.ids = IdWriter(self.root, self.state, SafeLoader)
+
+    def _holds_lock(self) -> bool:
+        """Tell whether the lock file this publisher holds is still the one in .feeds/."""
+        assert self._lock_file is not None
+        try:
+            held, there = os.fstat(self._lock_file), os.stat(self.state / LOCK_FILE)
+        except OSError:
+            return False
+        return (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)
 
     def status(self, state: str = "running") -> dict[str, object]:
         """Return what the status board shows: state and the publisher's own problems."""
         problems = list(self.problems.values())
-        if self._watcher is not None and self._watcher.problem:
-            problems.append(Problem(CONTENT, None, self._watcher.problem))
-        problems += [_problem(error) for error in self._walk_problems]
+        watching = None
+        if self._watcher is not None:
+            if self._watcher.problem:
+                problems.append(Problem(CONTENT, None, self._watcher.problem))
+            watching = self._watcher.watching
+        problems += [_problem(error) for error in self._walk_problems.values()]
+        problems += self._failures.problems() + self._names.problems()
         return {"state": state, "problems": [
                     {"file": p.source, "line": p.line, "message": p.message} for p in problems],
-                "version": meta(self.db, "version", 0)}
+                "version": meta(self.db, "version", 0),
+                "watching": list(watching) if watching else None}
 
     def problem_list(self) -> list[Problem]:
         """Return every problem and warning: the catalogue's, then the publisher's own."""
         found = [Problem(source, line, message, bool(warning)) for source, line, message, warning
                  in self.db.execute("SELECT source, line, message, warning FROM problems "
                                     "ORDER BY source, coalesce(line, 0), message")]
-        found += [_problem(error) for error in self._walk_problems]
+        found += [_problem(error) for error in self._walk_problems.values()]
+        found += self._failures.problems() + self._names.problems()
         found += self.problems.values()
         return found
 

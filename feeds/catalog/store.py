@@ -71,6 +71,9 @@ CREATE TABLE IF NOT EXISTS problems (
     grp TEXT, warning INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS keys (key TEXT PRIMARY KEY, version INTEGER NOT NULL,
     stamp INTEGER NOT NULL) WITHOUT ROWID;
+-- A section whose stories all went to another (its folder renamed): its URLs answer 301 there.
+CREATE TABLE IF NOT EXISTS moved (grp TEXT PRIMARY KEY, moved_to TEXT NOT NULL,
+    moved_at INTEGER NOT NULL) WITHOUT ROWID;
 """
 # Made after the first build's data is in (sorting once beats a million random inserts).
 # What serving workers query is made before a first build goes live, the rest after.
@@ -82,6 +85,7 @@ CREATE INDEX IF NOT EXISTS keys_version ON keys(version);
 PUBLISHER_INDEXES = """
 CREATE INDEX IF NOT EXISTS files_id ON files(id);
 CREATE INDEX IF NOT EXISTS files_path ON files(path);
+CREATE INDEX IF NOT EXISTS files_ino ON files(ino);
 CREATE INDEX IF NOT EXISTS files_waiting ON files(date) WHERE state = 'scheduled';
 CREATE INDEX IF NOT EXISTS files_no_id ON files(source) WHERE state = 'live' AND own_id = 0;
 CREATE INDEX IF NOT EXISTS stories_source ON stories(source);
@@ -372,6 +376,16 @@ class View:
             return None
         self.deps.add(f"story:{row[0]}")
         return PathState(row[0], row[1] if row[2] else None)
+
+    def moved_to(self, key: str) -> GroupInfo | None:
+        """Return the group whose stories a group with none left went to (a renamed section's
+        folder), or None."""
+        self.deps.add(f"group:{key}")
+        try:
+            row = self.db.execute("SELECT moved_to FROM moved WHERE grp = ?", (key,)).fetchone()
+        except sqlite3.OperationalError:
+            return None  # a catalogue from before sections moved (the publisher adds the table)
+        return self.group(row[0]) if row is not None else None
 
     def uses_media(self, file: str) -> bool:
         """Tell whether a live story uses the media file ``file`` (a path under ``content/``)."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..site.urlspace import FEED_FILES
 from . import syndication
 
 if TYPE_CHECKING:
@@ -37,9 +38,11 @@ class Format:
         return self.writer(settings, spec, self)
 
 
-RSS = Format("rss", "rss.xml", "application/rss+xml", "RSS", "RSS2", syndication.write_rss)
-ATOM = Format("atom", "atom.xml", "application/atom+xml", "Atom", None, syndication.write_atom)
-JSON_FEED = Format("json", "feed.json", "application/feed+json", "JSON Feed", None,
+RSS = Format("rss", FEED_FILES["rss"], "application/rss+xml", "RSS", "RSS2",
+             syndication.write_rss)
+ATOM = Format("atom", FEED_FILES["atom"], "application/atom+xml", "Atom", None,
+              syndication.write_atom)
+JSON_FEED = Format("json", FEED_FILES["json"], "application/feed+json", "JSON Feed", None,
                    syndication.write_json)
 FORMATS = (RSS, ATOM, JSON_FEED)
 

@@ -8,6 +8,7 @@ its section's, its tags' and its authors' feeds, in three formats each.
 from __future__ import annotations
 
 import html
+import sys
 import threading
 from collections import OrderedDict
 from typing import Protocol
@@ -18,6 +19,7 @@ from ..site.markup import summarize, to_html
 from ..site.story import Story
 
 HTML_CACHE_BYTES = 8 << 20
+ENTRY_BYTES = 100  # an ordered dict's entry and its links
 
 
 HtmlKey = tuple[str, str, str]  # (Markdown, the permalink it is relative to, what is made)
@@ -60,7 +62,7 @@ class _HtmlCache:
             self.store.put(key, value)
 
     def _remember(self, key: HtmlKey, value: str) -> None:
-        cost = len(value) + len(key[0]) + 64
+        cost = _cost(key, value)
         if cost > self.budget // 8:
             return  # one huge story must not empty the cache for everyone else
         with self._lock:
@@ -68,9 +70,24 @@ class _HtmlCache:
                 return
             self._items[key] = value
             self.size += cost
-            while self.size > self.budget and self._items:
-                old_key, old = self._items.popitem(last=False)
-                self.size -= len(old) + len(old_key[0]) + 64
+            self._evict()
+
+    def resize(self, budget: int) -> None:
+        with self._lock:
+            self.budget = budget
+            self._evict()
+
+    def _evict(self) -> None:
+        while self.size > self.budget and self._items:
+            old_key, old = self._items.popitem(last=False)
+            self.size -= _cost(old_key, old)
+
+
+def _cost(key: HtmlKey, value: str) -> int:
+    """Return the bytes an item takes: both texts as Python holds them (up to four bytes a
+    character), the key, and the ordered dict's entry."""
+    return (sys.getsizeof(value) + sys.getsizeof(key[0]) + sys.getsizeof(key[1])
+            + sys.getsizeof(key) + ENTRY_BYTES)
 
 
 _CACHE = _HtmlCache(HTML_CACHE_BYTES)
@@ -80,6 +97,14 @@ def widen_html_cache(budget: int) -> None:
     """Let this process keep more story HTML (a static build renders every story, each into
     several documents)."""
     _CACHE.budget = max(_CACHE.budget, budget)
+
+
+def html_cache(budget: int | None = None) -> int:
+    """Return the bytes the story HTML cache holds; ``budget`` sets its budget first (a
+    serving worker's share of ``document_cache_mb``)."""
+    if budget is not None:
+        _CACHE.resize(budget)
+    return _CACHE.size
 
 
 def keep_html_in(store: HtmlStore | None) -> None:

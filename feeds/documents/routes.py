@@ -13,13 +13,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..catalog.groups import KINDS, SITE
+from ..catalog.groups import SITE
 from ..catalog.store import PathState, View
 from ..site.config import old_address
+from ..site.media import content_path, media_suffix
+from ..site.urlspace import GROUP_SHAPES, SERVER_PATHS, STATIC, group_candidates, own_url
 from . import urls
 from .archives import archive, newest_archive, subscription
 from .document import Document, Redirect
-from .formats import ATOM, FORMATS, Format, by_file
+from .formats import ATOM, Format, by_file
 from .opml import PATHS as OPML_PATHS
 from .opml import render_opml
 from .pages import gone_page, listing_page, story_page
@@ -86,13 +88,10 @@ class Route:
     render: Callable[[View, Target], Result]
 
 
-ROUTES = (
-    Route("feed", re.compile("(?P<file>" + "|".join(re.escape(f.file) for f in FORMATS) + ")"),
-          _feed),
-    Route("archive", re.compile(r"archive/(?P<number>[1-9][0-9]{0,6})\.xml"), _archive),
-    Route("listing", re.compile(r"(?:page/(?P<number>[1-9][0-9]{0,6})/)?"), _listing),
-)
+_RENDER = {"feed": _feed, "archive": _archive, "listing": _listing}
+ROUTES = tuple(Route(shape.name, shape.pattern, _RENDER[shape.name]) for shape in GROUP_SHAPES)
 OTHER = {"story": _story, "opml": _opml}
+_GROUP_ROUTES = frozenset(route.name for route in ROUTES)
 
 
 def parse(path: str) -> list[Target]:
@@ -100,7 +99,7 @@ def parse(path: str) -> list[Target]:
     if path in OPML_PATHS:
         return [Target("opml", path=path)]
     found: list[Target] = []
-    for key, rest in _group_candidates(path):
+    for key, rest in group_candidates(path):
         for route in ROUTES:
             match = route.pattern.fullmatch(rest)
             if match is None:
@@ -117,43 +116,44 @@ def parse(path: str) -> list[Target]:
     return found
 
 
-def _group_candidates(path: str) -> list[tuple[str, str]]:
-    candidates = [(SITE.key, path[1:])]
-    first, slash, rest = path[1:].partition("/")
-    if not slash:
-        return candidates
-    for kind in KINDS.values():
-        if kind.prefix and first == kind.prefix:
-            slug, slash2, tail = rest.partition("/")
-            if slash2:
-                candidates.append((f"{kind.name}:{slug}", tail))
-    candidates.append((f"section:{first}", rest))
-    return candidates
-
-
 _RENDERERS = {route.name: route.render for route in ROUTES} | OTHER
 
 
 def render(view: View, path: str) -> Result:
-    """Render what ``path`` names in the catalogue: a document, a redirect, or None (404)."""
-    for target in parse(path):
+    """Render what ``path`` names in the catalogue: a document, a redirect, or None (404).
+
+    The server's own paths (``/healthz``, ``/static/``) are never a document's: None lets
+    the web layer answer them; and no story, alias or redirect answers any of the site's
+    own URLs (``urlspace.own_url``), whatever the catalogue holds."""
+    if path in SERVER_PATHS and path not in OPML_PATHS or path.startswith(STATIC):
+        return None
+    targets = parse(path)
+    for target in targets:
         renderer = _RENDERERS.get(target.route)
         if renderer is None:
             continue
         result = renderer(view, target)
         if result is not None:
             return result
+    for target in targets:
+        if target.route in _GROUP_ROUTES and target.group.startswith("section:"):
+            moved = _moved(view, target)
+            if moved is not None:
+                return moved
     if not path.endswith("/") and "." not in path.rpartition("/")[2]:
         found = render(view, path + "/")  # a link without its trailing slash
         if isinstance(found, Document) and found.status == 200:
             return Redirect(path + "/", 308)
+    if own_url(path) is not None:
+        return None  # (an alias or a redirect recorded before it was refused)
     return _old_address(view, path)
 
 
 def _old_address(view: View, path: str) -> Result:
     """Answer an address from before a move: a ``redirects`` entry of config.yaml, or a
-    story's alias; both 301 (a removed story's alias: its 410 page)."""
-    if path == "/":
+    story's alias; both 301 (a removed story's alias: its 410 page). A media file a live
+    story uses is served, never redirected."""
+    if path == "/" or _serves_media(view, path):
         return None
     target = view.settings.redirect_for(path)
     if target is not None:
@@ -164,6 +164,31 @@ def _old_address(view: View, path: str) -> Result:
     if found.moved_to is not None:
         return Redirect(urls.story(found.moved_to), 301)
     return gone_page(view)
+
+
+def _moved(view: View, target: Target) -> Redirect | None:
+    """Send a renamed section's URL to the same document of the section its stories went
+    to (``Ledger._moved``): its feeds, and its listing and archive pages where the new
+    section has that page (its first page, or its Atom feed, where it has not)."""
+    info = view.moved_to(target.group)
+    if info is None:
+        return None
+    group = info.group
+    if target.route == "feed":
+        return Redirect(urls.feed(group, (target.format or ATOM).file), 301)
+    if target.route == "archive":
+        if target.number <= newest_archive(view, group.key):
+            return Redirect(urls.archive(group, target.number), 301)
+        return Redirect(urls.feed(group, ATOM.file), 301)
+    pages = -(-info.live // view.settings.page_size)
+    return Redirect(urls.page(group, target.number if target.number <= pages else 1), 301)
+
+
+def _serves_media(view: View, path: str) -> bool:
+    if media_suffix(path) is None:
+        return False
+    relative = content_path(view.settings.base_url, view.settings.url(path))
+    return relative is not None and view.uses_media(relative)
 
 
 def candidate_keys(path: str) -> set[str]:

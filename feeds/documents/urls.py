@@ -15,10 +15,12 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..catalog.groups import Group
+from ..site.urlspace import (  # noqa: F401 - the site's own paths, built here too
+    HEALTH,
+    OPML,
+    SUBSCRIBE_OPML,
+)
 
-OPML = "/feeds.opml"  # every group's feed, for people who pick feeds
-SUBSCRIBE_OPML = "/subscribe.opml"  # the site's feed, the list pages offer for importing
-HEALTH = "/healthz"
 
 def page(group: Group, number: int) -> str:
     """Return the path of a listing page (page 1 is the group's own page)."""

@@ -52,6 +52,7 @@ def plan(view: View, root: Path) -> Plan:
     seen = set(found.documents)
     found.documents += [path for path in lives if path not in seen]
     _old_paths(view, found)
+    _moved_groups(view, found)
     _configured(view, found)
     found.media = [file for (file,) in view.db.execute(
         "SELECT DISTINCT m.file FROM media m JOIN stories s ON s.id = m.id AND s.live = 1 "
@@ -88,6 +89,22 @@ def _old_paths(view: View, found: Plan) -> None:
             _answer(view, found, path + "/")
         else:
             _answer(view, found, f"/{path}/")
+
+
+def _moved_groups(view: View, found: Plan) -> None:
+    """Add the URLs of sections whose stories went to another (a renamed folder): each of
+    their feeds, listing and archive pages answers 301 there."""
+    settings = view.settings
+    for key, slots in view.db.execute(
+            "SELECT m.grp, g.slots FROM moved m JOIN groups g ON g.grp = m.grp ORDER BY m.grp"):
+        group = Group.from_key(key)
+        paths = [urls.feed(group, fmt.file) for fmt in FORMATS]
+        paths += [urls.page(group, n) for n in range(1, max(1, -(-slots // settings.page_size))
+                                                     + 1)]
+        paths += [urls.archive(group, n) for n in range(1, full_pages(slots, settings.feed_size)
+                                                        + 1)]
+        for path in paths:
+            _answer(view, found, path)
 
 
 def _configured(view: View, found: Plan) -> None:

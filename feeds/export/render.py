@@ -30,7 +30,7 @@ from .plan import GONE, NOT_FOUND
 
 NS = 1_000_000_000
 BUILD_HTML_CACHE = 1 << 30  # a build renders every story into several documents
-BUILD_ENTRIES = 100_000  # feed entries a build's worker keeps (about 10 KB each)
+BUILD_ENTRIES = 1 << 30  # bytes of feed entries a build's worker keeps
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from ..site.markup import shorten
 from ..site.story import slugify
 from ..site.storyfile import RESERVED_SECTIONS
 from ..site.text import clean_line, is_web_url
+from ..site.urlspace import claim_problem, story_claim
 from .convert import plain_text, to_markdown
 from .feedsource import derived_item_id
 from .items import Item
@@ -215,33 +216,21 @@ def stamp() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-# Paths the site answers itself at its top (DESIGN.md, "Reserved paths"). The site layer
-# is getting the one function that knows them all from the route table: ``story_file``
-# is the one place an import names a file, so that is where it will be called.
-_RESERVED_NAMES = frozenset({"healthz", "static", "stats", "tags", "authors", "page",
-                             "archive", "feeds", "sitemap", "news-sitemap", "robots"})
-
-
-_RESERVED_FILES = frozenset({"rss.xml", "atom.xml", "feed.json", "feeds.opml", "sitemap.xml",
-                             "news-sitemap.xml", "robots.txt"})
-
-
-def _claims_reserved(path: str) -> bool:
-    """Tell whether an old address (``/healthz``) is a path the site answers itself."""
-    parts = path.strip("/").split("/")
-    return parts[0].casefold() in _RESERVED_NAMES or (len(parts) == 1 and parts[0].casefold()
-                                                       in _RESERVED_FILES)
+def _claims_reserved(address: str) -> bool:
+    """Tell whether an old address (``/healthz``, in ``old_address`` form) is one of the
+    site's own URLs, which no alias may take (the story reader's own rule)."""
+    return story_claim(address.strip("/")) is not None
 
 
 def story_file(folder: str, name: str, taken: set[str]) -> str:
     """Return the file (``folder/name.md`` under content/) an imported story is written as:
     a name no other file has (case aside) and whose page claims no path of the site's own
     (``healthz`` becomes ``healthz-2``). ``taken`` gets the name."""
-    number = 2 if name.casefold() in _RESERVED_NAMES or (not folder and name.isdigit()) else 1
+    number = 2 if not folder and name.isdigit() else 1
     while True:
         stem = f"{name}-{number}" if number > 1 else name
         relative = f"{folder}/{stem}.md" if folder else f"{stem}.md"
-        if relative.casefold() not in taken:
+        if relative.casefold() not in taken and claim_problem(relative[:-3]) is None:
             taken.add(relative.casefold())
             return relative
         number += 1

@@ -39,8 +39,12 @@ class PurgeTarget:
 
     def request_headers(self) -> list[tuple[str, str]]:
         """Return the extra headers, with ``${NAME}`` replaced by the environment's value."""
-        return [(name, _VARIABLE.sub(lambda m: os.environ.get(m.group(1), ""), value))
-                for name, value in self.headers]
+        return [(name, expand_variables(value)) for name, value in self.headers]
+
+
+def expand_variables(value: str) -> str:
+    """Return ``value`` with each ``${NAME}`` replaced by that environment variable's value."""
+    return _VARIABLE.sub(lambda m: os.environ.get(m.group(1), ""), value)
 
 
 def header_name(value: Any) -> str:

@@ -21,12 +21,28 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from ..errors import ConfigError
-from .caching import PurgeTarget, header_name, optional_seconds, purge_targets
+from .caching import PurgeTarget, expand_variables, header_name, optional_seconds, purge_targets
 from .story import Author
 from .text import clean_line, is_web_url
+from .urlspace import own_url
 
 # The C loader is several times faster; both are safe loaders (no tag builds an object).
-SafeLoader: type[yaml.SafeLoader | yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader: type[yaml.SafeLoader | yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DIGITS = 40  # a number spelled longer than this is no setting's: it stays text
+
+
+class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
+    """The safe loader, for config.yaml and front matter: an int spelled with thousands of
+    digits (Python refuses to print one past 4,300) stays the text it is."""
+
+
+def _int(loader: Any, node: yaml.ScalarNode) -> Any:
+    if len(node.value) > MAX_DIGITS:
+        return node.value
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:int", _int)
 
 CONFIG_NAME = "config.yaml"
 MAX_CONFIG_BYTES = 1 << 20  # a config is a few hundred bytes; a megabyte is a mistake
@@ -103,6 +119,19 @@ def _hubs(value: Any) -> tuple[str, ...]:
     return tuple(hubs)
 
 
+def _admin_token(value: Any) -> str:
+    if value in ("", None):
+        return ""
+    token = _text(value)
+    if token.startswith("${") and token.endswith("}"):
+        return token  # read from the environment when asked
+    if len(token) < 16 or " " in token:
+        raise ValueError("use at least 16 characters and no spaces, such as the output of "
+                         "python3 -c 'import secrets; print(secrets.token_urlsafe())', or "
+                         "${NAME} to read it from the environment variable NAME")
+    return token
+
+
 MAX_REDIRECTS = 100_000
 
 
@@ -132,6 +161,10 @@ def _redirects(value: Any) -> tuple[tuple[str, str], ...]:
                 c in new for c in " <>\"\\"):
             raise ValueError("each new address must be a site path such as /rss.xml or an "
                              "http(s) URL")
+        what = own_url(old_address(old)) or own_url(old_address(old) + "/")
+        if what:
+            raise ValueError(f"{old} is one of the site's own URLs ({what}), which no redirect "
+                             "can take: remove that line")
         if old_address(new) == old_address(old) and "://" not in new:
             raise ValueError("an address redirects to itself: remove that line")
         found[old_address(old)] = new
@@ -246,6 +279,15 @@ class Settings:
         "Megabytes of rendered documents each server worker keeps hot (least recently used out).")
     redirects: tuple[tuple[str, str], ...] = _setting(
         {}, _redirects, "Old addresses answered 301 with a new one: {'/feed/': '/rss.xml'}.")
+    admin_token: str = _setting(
+        "", _admin_token,
+        "A secret that shows /healthz's details to whoever sends it (Authorization: Bearer "
+        "<token>), or ${NAME} to read it from the environment; empty: loopback only.")
+
+    def admin_secret(self) -> str | None:
+        """Return the admin token, read from the environment if it names a variable."""
+        token = expand_variables(self.admin_token) if self.admin_token else ""
+        return token if len(token) >= 16 else None
 
     def redirect_for(self, path: str) -> str | None:
         """Return where ``redirects`` sends an old address (a request path), if anywhere."""

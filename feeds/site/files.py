@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StoryError
+from .text import has_control
 
 CONTENT = "content"
 CONTENT_PREFIX = "content/"
@@ -41,6 +42,33 @@ def is_story_file(relative: str) -> bool:
     if any(is_ignored_name(part) for part in relative.split("/")):
         return False
     return relative.endswith(STORY_SUFFIXES)
+
+
+def name_problem(relative: str) -> str | None:
+    """Return why a path under the site cannot name a story or a folder of them, or None.
+
+    Any name the file system allows may turn up (a file copied from a system with
+    another encoding, a tab typed into a name): such a name is a problem for that
+    path, never something the catalogue, a URL or a message must carry."""
+    if not has_control(relative):
+        return None
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        return "this name is not UTF-8 text (it was made on a system with another encoding): " \
+               "rename it."
+    return "this name holds a control character (a tab, a line break...), which no URL can " \
+           "carry: rename it."
+
+
+def shown(relative: str) -> str:
+    """Return a path as a message can carry it: bytes that are not UTF-8 as ``\\xff`` and
+    control characters as ``\\x09``."""
+    if not has_control(relative):
+        return relative
+    text = os.fsencode(relative).decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() or not has_control(c) else f"\\x{ord(c):02x}"
+                   for c in text)
 
 
 def story_path(relative: str) -> str:
@@ -69,6 +97,7 @@ class Walked:
 
     sources: list[str]
     problems: list[StoryError]
+    unreadable: list[str]  # folders that could not be read: what they held is not known
 
 
 def walk(root: Path, folder: str = CONTENT) -> Walked:
@@ -79,8 +108,12 @@ def walk(root: Path, folder: str = CONTENT) -> Walked:
     """
     sources: list[str] = []
     problems: list[StoryError] = []
+    unreadable: list[str] = []
     if folder != CONTENT and any(map(is_ignored_name, folder.split("/")[1:])):
-        return Walked(sources, problems)  # a hidden or scratch folder holds no stories
+        return Walked(sources, problems, unreadable)  # a hidden or scratch folder: no stories
+    if name_problem(folder):
+        return Walked(sources, [StoryError(name_problem(folder) or "", shown(folder))],
+                      unreadable)
     stack = [folder]
     while stack:
         current = stack.pop()
@@ -95,7 +128,12 @@ def walk(root: Path, folder: str = CONTENT) -> Walked:
                             "rest are not published: split it into subfolders (by year, say).",
                             current))
                         break
-                    if not is_ignored_name(entry.name):
+                    if is_ignored_name(entry.name):
+                        continue
+                    bad = name_problem(entry.name)
+                    if bad:
+                        problems.append(StoryError(bad, shown(f"{current}/{entry.name}")))
+                    else:
                         names.append((entry.name, _is_folder(entry)))
         except NotADirectoryError:
             continue
@@ -103,7 +141,10 @@ def walk(root: Path, folder: str = CONTENT) -> Walked:
             continue
         except OSError as exc:
             problems.append(StoryError(
-                f"this folder cannot be read ({_reason(exc)}): fix its permissions.", current))
+                f"this folder cannot be read ({_reason(exc)}), so its stories are neither "
+                "published nor removed: fix its permissions (the server's user must be able to "
+                "read and enter it).", current))
+            unreadable.append(current)
             continue
         folders = []
         for name, is_folder in sorted(names):
@@ -119,7 +160,7 @@ def walk(root: Path, folder: str = CONTENT) -> Walked:
             continue
         stack.extend(reversed(folders))
     sources.sort()
-    return Walked(sources, problems)
+    return Walked(sources, problems, unreadable)
 
 
 _REAL_FOLDERS: dict[tuple[str, int], str] = {}

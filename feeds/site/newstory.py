@@ -12,6 +12,7 @@ from ..errors import StoryError
 from .config import Settings
 from .story import slugify
 from .text import clean_line
+from .urlspace import claim_problem
 
 
 def create_story(root: Path, settings: Settings, title: str, section: str | None,
@@ -27,6 +28,11 @@ def create_story(root: Path, settings: Settings, title: str, section: str | None
                              "'.', '_' or '-'.")
         folder = folder / section
     path = folder / f"{slugify(clean_title)[:80].strip('-')}.md"
+    relative = path.relative_to(root / "content").as_posix()
+    claimed = claim_problem(relative.removesuffix(".md"))
+    if claimed:
+        raise StoryError(claimed.replace("rename the file or its folder", "choose another "
+                                         "title or section"), f"content/{relative}")
     lines = [
         f"title: {json.dumps(clean_title, ensure_ascii=False)}",  # JSON strings are YAML too
         f"id: \"urn:uuid:{uuid.uuid4()}\"",

@@ -120,7 +120,7 @@ class Story:
         )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=2048)  # names repeat: a site has a few thousand at most (~250 B each)
 def slugify(name: str) -> str:
     """Return the URL slug of a tag, author or section name: lowercase ASCII words and hyphens.
 

@@ -26,6 +26,7 @@ from .ids import derived_id, is_story_id
 from .media import content_path, local_file
 from .story import Author, Enclosure, Image, Story, slugify
 from .text import clean_line, is_web_url, xml_safe
+from .urlspace import GROUP_PREFIXES, STATIC, claim_problem, story_claim
 
 FIELDS = (
     "title", "date", "id", "updated", "author", "section", "tags", "summary",
@@ -34,10 +35,9 @@ FIELDS = (
 LIMITS = {"title": 500, "summary": 5000, "tag": 100, "tags": 100, "author": 50, "enclosures": 20,
           "aliases": 50, "url": 2000, "id": 500, "section": 100}
 FIRST_YEAR, LAST_YEAR = 1900, 9998
-RESERVED_SECTIONS = frozenset({"tags", "authors", "static"})  # URL folders of the site's own
+# URL folders of the site's own: no section may be one.
+RESERVED_SECTIONS = frozenset({*GROUP_PREFIXES.values(), STATIC.strip("/")})
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
-# URL paths the site's own pages use: a story there would be hidden by them.
-_RESERVED = re.compile(r"(?:tags|authors|static)(?:/.*)?|(?:.*/)?page/[0-9]+|(?:.*/)?archive")
 
 
 def read_story(root: Path, source: str, settings: Settings) -> Story:
@@ -52,9 +52,9 @@ def parse_story(raw: bytes, source: str, settings: Settings, root: Path) -> Stor
     """Turn a story file's bytes into a ``Story`` (``root`` resolves local media)."""
     relative = source.removeprefix(CONTENT_PREFIX)
     path = story_path(relative)
-    if _RESERVED.fullmatch(path):
-        raise StoryError(f"its page /{path}/ is a URL the site's own listings use: rename "
-                         "the file or its folder.", source)
+    claimed = claim_problem(path)
+    if claimed:
+        raise StoryError(claimed, source)
     text = _decode(raw, source)
     if relative.endswith(YAML_SUFFIXES):
         data, body, offset = _split_yaml(text, source)
@@ -77,7 +77,7 @@ def _decode(raw: bytes, source: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-class _StoryLoader(SafeLoader):  # type: ignore[misc,valid-type]
+class _StoryLoader(SafeLoader):
     """A safe loader that leaves dates as text, so ``_Fields.when`` reads them with line numbers.
 
     (PyYAML's own timestamp resolver raises a bare ValueError for 2025-13-45.)
@@ -89,6 +89,32 @@ class _StoryLoader(SafeLoader):  # type: ignore[misc,valid-type]
     }
 
 
+class Spelled(str):
+    """A number in front matter, kept as the author spelled it.
+
+    YAML 1.1 reads ``3.10`` as 3.1, ``1:30`` as 90, ``0x1F`` as 31, and 5,000
+    digits as an int Python refuses to turn back into text: a title, a tag or a
+    name is text, so it keeps its spelling. ``number`` is the value, for the few
+    fields that want one (an enclosure's length).
+    """
+
+    @property
+    def number(self) -> int | float | None:
+        """Return the value YAML gives the spelling, or None when it is not a sane number."""
+        if len(self) > 40:
+            return None
+        for construct in (_NUMBERS.construct_yaml_int, _NUMBERS.construct_yaml_float):
+            try:
+                value: int | float = construct(yaml.ScalarNode("", str(self)))
+                return value
+            except ValueError:
+                continue
+        return None
+
+
+_NUMBERS = yaml.constructor.SafeConstructor()
+for _tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+    _StoryLoader.add_constructor(_tag, lambda loader, node: Spelled(node.value))
 _FLAT = FlatReader(_StoryLoader)
 
 
@@ -361,6 +387,8 @@ def _enclosures(f: _Fields, permalink: str) -> tuple[Enclosure, ...]:
         if not isinstance(item, dict) or set(item) - {"url", "type", "length"}:
             raise f.fail("enclosures", "each enclosure is a mapping with url, type and length.")
         media_type, length = item.get("type"), item.get("length", 0)
+        if isinstance(length, Spelled):
+            length = length.number
         if not isinstance(media_type, str) or not re.fullmatch(
                 r"[A-Za-z0-9][\w.+-]{0,63}/[A-Za-z0-9][\w.+-]{0,63}", media_type):
             raise f.fail("enclosures", "type must be a media type such as audio/mpeg.")
@@ -397,6 +425,13 @@ def _aliases(f: _Fields) -> tuple[str, ...]:
         alias = old_address(alias)
         if alias == "/" or ".." in alias.split("/"):
             raise f.fail("aliases", "an alias must be an old page's path, not the home page.")
+        media = content_path(f.settings.base_url, f.settings.url(alias))
+        what = story_claim(alias[1:]) or (
+            "a media file under content/"
+            if media is not None and local_file(f.root, media) is not None else None)
+        if what:
+            raise f.fail("aliases", f"{alias} is one of the site's own URLs ({what}): remove "
+                                    "it from the aliases.")
         if alias not in found:
             found.append(alias)
     return tuple(found)

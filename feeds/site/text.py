@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 # surrogates and U+FFFE/U+FFFF; C1 controls (U+0080-U+009F) are allowed but are
 # invisible garbage in every reader, so they go too.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# What no name of a file or URL path may hold: the above, and tab, line breaks, U+2028/U+2029.
+# (A name that is not UTF-8 reaches Python as lone surrogates: caught here too.)
+_NOT_IN_A_NAME = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufffe\uffff]")
 _WEB_SCHEMES = ("http", "https")
 _LINK_SCHEMES = ("http", "https", "mailto")
 
@@ -23,6 +26,13 @@ def xml_safe(text: str) -> str:
     if text.isprintable():  # the common case, checked in C: nothing to remove
         return text
     return _XML_FORBIDDEN.sub("", text)
+
+
+def has_control(name: str) -> bool:
+    """Tell whether a file name or URL path holds a character no name should (a control
+    character, a line break, a byte that was not UTF-8); letters of every script, emoji
+    sequences with their joiners and other format characters are fine."""
+    return not name.isprintable() and _NOT_IN_A_NAME.search(name) is not None
 
 
 def clean_line(text: str) -> str:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
-OVERHEAD = 512  # bytes an entry costs beyond its bodies (headers, the entry, the key index)
+OVERHEAD = 200  # bytes an entry costs beyond what it holds (the entry, its dict slot)
+KEY_COST = 100  # bytes each of its keys costs in the index by key
 
 
 @dataclass(slots=True)
@@ -63,25 +64,33 @@ class HotDocuments(Generic[T]):
         return entry.value
 
     def put(self, path: str, value: T, deps: Iterable[str], size: int, version: int) -> bool:
-        """Keep a document rendered at catalogue ``version``, if that is the version applied.
+        """Keep a document rendered at catalogue ``version``, if that is the version applied;
+        ``size`` is what it holds in bytes (``memory.deep_size``).
 
         A rendering that raced with a newer version is served once but not kept:
         the invalidation for that version may already have run.
         """
-        cost = size + OVERHEAD
+        deps = frozenset(deps)
+        cost = size + OVERHEAD + KEY_COST * len(deps)
         if cost > self.budget // 4:
             return False  # one document must never push out everything else
         with self._lock:
             if version != self.version:
                 return False
             self._drop(path)
-            entry = Entry(value, frozenset(deps), cost)
+            entry = Entry(value, deps, cost)
             self._entries[path] = entry
             for key in entry.deps:
                 self._by_key.setdefault(key, set()).add(path)
             self.size += cost
             self._evict()
         return True
+
+    def resize(self, budget: int) -> None:
+        """Keep within ``budget`` bytes from now on."""
+        with self._lock:
+            self.budget = budget
+            self._evict()
 
     def apply(self, version: int, keys: Iterable[str]) -> int:
         """Drop every document that depends on one of ``keys``; ``version`` is now applied."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..site.text import has_control
 from .responses import SECURITY, StartResponse, answer
 from .worker import RenderError, Worker
 
@@ -40,7 +41,7 @@ def request_path(environ: dict[str, Any]) -> str | None:
             path = path.encode("latin-1").decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
             return None
-    if len(path) > MAX_PATH or not path.startswith("/") or not path.isprintable():
+    if len(path) > MAX_PATH or not path.startswith("/") or has_control(path):
         return None
     return path
 

@@ -10,19 +10,17 @@ with ``Retry-After``.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
-from ..catalog.groups import SITE
-from ..catalog.status import is_alive, read_status
-from ..catalog.store import STATE_FOLDER
 from ..documents.headers import SANDBOX, SECURITY, cache_control, key_headers
 from ..documents.routes import candidate_keys, parse
 from ..site.config import Settings
 from ..site.media import ACTIVE_TYPES, MEDIA_TYPES, content_path, local_file, media_suffix
+from ..site.urlspace import HEALTH
+from . import health
 from .fastpath import RENDER_FAILED, request_path
 from .worker import Worker
 
@@ -38,7 +36,7 @@ def worker() -> Worker:
 
 def init_app(app: Flask) -> None:
     """Register the views and error handlers on ``app`` (the worker is in app.extensions)."""
-    app.add_url_rule("/healthz", "healthz", healthz, methods=ALLOWED)
+    app.add_url_rule(HEALTH, "healthz", healthz, methods=ALLOWED)
     app.add_url_rule("/", "other", other, defaults={"path": ""}, methods=ALLOWED)
     app.add_url_rule("/<path:path>", "other", other, methods=ALLOWED)
     app.register_error_handler(404, _not_found_error)
@@ -48,33 +46,16 @@ def init_app(app: Flask) -> None:
 
 
 def healthz() -> Any:
-    """Report this worker's state, the publisher's, and every problem (path, line, message)."""
+    """Report the status to anyone, and this worker's and the publisher's details (every
+    problem: path, line, message) to those who run the site (``health``)."""
     current = worker()
-    status = read_status(current.root)
-    problems: list[dict[str, str | int | None]] = []
-    warnings: list[dict[str, str | int | None]] = []
-    stories = 0
-    if current.ready:
-        with current.view() as view:
-            for problem in view.problems():
-                entry = {"file": problem.source, "line": problem.line, "message": problem.message}
-                (warnings if problem.warning else problems).append(entry)
-            info = view.exists(SITE.key)
-            stories = info.live if info else 0
-    for entry in (status or {}).get("problems", []):
-        problems.append({"file": str(entry.get("file")), "line": entry.get("line"),
-                         "message": str(entry.get("message"))})
-    if not is_alive(status):
-        problems.append({"file": STATE_FOLDER, "line": None,
-                         "message": "the publisher is not running, so changes are not "
-                                    "published: restart feeds serve."})
-    for path, message in sorted(current.failures.items()):
-        problems.append({"file": path, "line": None, "message": message})
-    state = "starting" if not current.ready else "problems" if problems else "ok"
-    publisher = str((status or {}).get("state", "stopped")) if is_alive(status) else "stopped"
-    response = jsonify(status=state, worker=os.getpid(), version=current.documents.version,
-                       publisher=publisher, stories=stories, problems=problems,
-                       warnings=warnings)
+    found = health.report(current)
+    settings = current.settings
+    token = settings.admin_secret() if settings is not None else None
+    if health.may_see_details(request.environ, token):
+        response = jsonify(health.capped(found))
+    else:
+        response = jsonify(status=found["status"])
     response.headers["Cache-Control"] = "no-store"
     if not current.ready:
         response.status_code = 503

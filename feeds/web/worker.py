@@ -27,8 +27,11 @@ from ..catalog.store import (
 )
 from ..documents.document import Document, Redirect
 from ..documents.headers import cache_control, hub_links, key_headers
+from ..documents.items import html_cache
+from ..documents.memory import deep_size
 from ..documents.pages import not_found_page
 from ..documents.routes import is_archive, is_feed, render
+from ..documents.syndication import entry_cache
 from ..site.config import Settings
 from .cache import HotDocuments
 from .responses import Prepared, prepare, prepare_redirect
@@ -36,6 +39,7 @@ from .responses import Prepared, prepare, prepare_redirect
 log = logging.getLogger(__name__)
 
 FOLLOW_EVERY = 0.02  # seconds between looks at the catalogue's version
+READERS = 10  # connections a worker reads the catalogue with: a request thread's, following
 NOT_FOUND = "(404)"  # not a path any request can have: every request path starts with /
 
 
@@ -47,6 +51,9 @@ class Worker:
         self.path = catalog_path(root)
         self.documents: HotDocuments[Prepared | None] = HotDocuments(64 << 20)
         self.failures: dict[str, str] = {}  # path -> why it could not be rendered
+        self.budget = 0  # document_cache_mb: every cache of this worker, in bytes
+        self._page_cache_kib = 4096  # SQLite's cache, for each thread's connection
+        self._connections = 0
         self._local = threading.local()
         self._generation = 0  # bumped when the catalogue file is replaced
         self._identity: tuple[int, int] | None = None
@@ -69,6 +76,27 @@ class Worker:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def _share(self, budget: int) -> None:
+        """Share ``document_cache_mb`` among this worker's caches: an eighth each for the
+        story HTML, the feed entries and SQLite's page caches (one per request thread), the
+        rest for hot documents."""
+        if budget == self.budget:
+            return
+        self.budget = budget
+        eighth = budget // 8
+        html_cache(eighth)
+        entry_cache(eighth)
+        self._page_cache_kib = max(64, min(4096, eighth // READERS >> 10))
+        self.documents.resize(budget - 3 * eighth)
+
+    def memory(self) -> dict[str, int]:
+        """Return what this worker's caches hold, in bytes, and their one budget."""
+        parts = {"documents": self.documents.size, "story_html": html_cache(),
+                 "feed_entries": entry_cache(),
+                 "page_cache": self._connections * self._page_cache_kib << 10}
+        return {"budget": self.budget, "held": sum(parts.values()), **parts,
+                "documents_budget": self.documents.budget, "documents_kept": len(self.documents)}
 
     # Following the publisher -----------------------------------------------------------------
 
@@ -106,7 +134,7 @@ class Worker:
                         self.documents.apply(version, changed_keys(db, self.documents.version))
                     self.settings = self.settings_of(str(raw))
                     self.complete = bool(meta(db, "complete", 1))
-                    self.documents.budget = self.settings.document_cache_mb << 20
+                    self._share(self.settings.document_cache_mb << 20)
                 finally:
                     db.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -127,6 +155,9 @@ class Worker:
             if old is not None:
                 old.close()
             local.db = connect_reader(self.path)
+            local.db.execute(f"PRAGMA cache_size=-{self._page_cache_kib}")
+            if old is None:
+                self._connections += 1
             local.generation = self._generation
         db: sqlite3.Connection = local.db
         return db
@@ -170,7 +201,7 @@ class Worker:
                                   "feeds; please report it."
             raise RenderError(self.failures[path]) from exc
         self.failures.pop(path, None)
-        self.documents.put(path, prepared, prepared.deps, prepared.size, view.version)
+        self.documents.put(path, prepared, prepared.deps, deep_size(prepared), view.version)
         return prepared
 
     def _prepare(self, path: str, result: Document | Redirect, stamp: int,
