@@ -13,7 +13,7 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,12 +189,12 @@ def _headers(message: object) -> dict[str, str]:
     return {k.lower(): v for k, v in message.items()}  # type: ignore[attr-defined]
 
 
-def start_server(root: Path, port: int, workers: int = 2) -> Server:
+def start_server(root: Path, port: int, workers: int = 2, options: Sequence[str] = ()) -> Server:
     """Start the production server on ``root`` and wait (bounded) until it answers."""
     log = open(root.parent / f"server-{port}.log", "wb")  # noqa: SIM115 - kept for the process
     process = subprocess.Popen(
         [sys.executable, "-m", "feeds", "serve", "--root", str(root), "--port", str(port),
-         "--workers", str(workers)],
+         "--workers", str(workers), *options],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     server = Server(root, port, process)
@@ -222,8 +222,9 @@ def serve() -> Iterator[Callable[..., Server]]:
     """Start servers on demand; every one is stopped when the test ends."""
     started: list[Server] = []
 
-    def _serve(root: Path, port: int | None = None, workers: int = 2) -> Server:
-        server = start_server(root, port or free_port(), workers)
+    def _serve(root: Path, port: int | None = None, workers: int = 2,
+               options: Sequence[str] = ()) -> Server:
+        server = start_server(root, port or free_port(), workers, options)
         started.append(server)
         return server
 
