@@ -45,7 +45,9 @@ from ..site.files import (
 )
 from ..site.ids import Attempt, IdWriter, Outcome, id_line
 from ..site.media import media_suffix
+from .history import HistoryLog, replay
 from .ledger import Ledger
+from .migrations import UNREADABLE, open_catalog
 from .parsing import FILE_DEADLINE, ParsePool
 from .status import StatusBoard
 from .store import (
@@ -89,8 +91,10 @@ class Publisher:
     def __init__(self, root: Path, processes: int | None = None, settle: float = SETTLE,
                  write_ids: bool | None = None, on_commit: Iterable[OnCommit] = (),
                  status: bool = True, parse_deadline: float | None = None,
-                 state: Path | None = None, clock: Callable[[], float] = time.time):
+                 state: Path | None = None, clock: Callable[[], float] = time.time,
+                 history: bool = True):
         self.root = root
+        self.history = HistoryLog(root, write=history)  # history/: what the files cannot say
         self.clock = clock  # what "now" is for publishing: scheduled stories, removals
         self.state = state or root / STATE_FOLDER
         self.settle = settle
@@ -160,23 +164,22 @@ class Publisher:
         self._lock_file = fd
 
     def _open(self) -> None:
-        """Open the catalogue, or start building a new one beside where it will be."""
+        """Open the catalogue (migrated to this feeds' schema), or start building a new one
+        beside where it will be, from the history when the site has one."""
         path = self.catalog
         self._building = not path.exists()
+        self._rebuilt: Problem | None = None
         if not self._building:
-            self.db = connect_writer(path)
-            if meta(self.db, "schema") != SCHEMA_VERSION:
-                log.warning("the catalogue in %s is from another version of feeds: "
-                            "rebuilding it", STATE_FOLDER)
-                self.db.close()
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+            opened, self._rebuilt = open_catalog(path)
+            if opened is None:
                 self._building = True
+            else:
+                self.db = opened
         if self._building:
             self.db = connect_builder(f"{path}.new")
             set_meta(self.db, "schema", SCHEMA_VERSION)
         self._identity = file_identity(path)
-        self.ledger = Ledger(self.db, self.settings)
+        self.ledger = Ledger(self.db, self.settings, self.history)
         self.ids = IdWriter(self.root, self.state, SafeLoader)
 
     def _finish_build(self) -> None:
@@ -190,13 +193,14 @@ class Publisher:
         log.info("first build: live (the stories and the site's own feeds)")
         self.db = connect_writer(path, indexes=False)
         self._identity = file_identity(path)
-        self.ledger = Ledger(self.db, self.settings)
+        self.ledger = Ledger(self.db, self.settings, self.history)
         self._report("completing")
         started = time.monotonic()
         self.ledger.complete(self.clock())  # announces nothing: the first build is no change
         self.db.executescript(PUBLISHER_INDEXES)
         log.info("first build: sections, tags and authors live %.1f s later",
                  time.monotonic() - started)
+        self._committed(self._restored_keys)  # what changed since the history: caches told
 
     def _pool(self) -> ParsePool:
         return ParsePool(self.root, self.settings, self.processes,
@@ -211,12 +215,24 @@ class Publisher:
     def sync(self) -> set[str]:
         """Bring the catalogue up to date with the folder (every file compared), once."""
         keys = self._settings_changed(self.settings, first=True)
+        if not self._building:
+            self._history_check()
         keys |= self._scan()
         keys |= self._tick()
         self._id_warnings()
         if self._building:
             self._finish_build()
         return keys
+
+    def _history_check(self) -> None:
+        """Finish a first build a crash interrupted; write back history lines the folder lost;
+        keep the warning about a catalogue rebuilt while its unreadable copy is kept."""
+        if not meta(self.db, "complete", 1):
+            self.ledger.complete(self.clock())
+        with transaction(self.db):
+            self.history.ensure(self.db)
+            if self._rebuilt is None and not (self.state / UNREADABLE).exists():
+                self.db.execute("DELETE FROM problems WHERE kind = 'rebuilt'")
 
     def _content_missing(self) -> bool:
         """Tell whether content/ is gone; then nothing is unpublished: it may be on its way
@@ -253,7 +269,7 @@ class Publisher:
         ids = list(ids)
         if not meta(self.db, "version", 0):  # a new catalogue: its first version, whole
             started = time.monotonic()
-            self.ledger.build(self.pool.parse(sources), self.clock())
+            self._first_build(sources)
             log.info("first build: %d files read and decided in %.1f s", len(sources),
                      time.monotonic() - started)
             return set()
@@ -263,6 +279,25 @@ class Publisher:
         if keys:
             self._committed(keys)
         return keys
+
+    def _first_build(self, sources: list[str]) -> None:
+        """Build a new catalogue from the files, starting from the history if there is one."""
+        restored = replay(self.history.lines())
+        self._restored_keys: set[str] = set()
+        if not restored.lines:
+            self.ledger.build(self.pool.parse(sources), self.clock())
+        else:
+            log.info("first build: %d history lines read", len(restored.lines))
+            self.ledger.build(self.pool.parse(sources), self.clock(), restored)
+            if self.ledger.touched:  # files changed since the history was written
+                self.db.executescript(PUBLISHER_INDEXES)
+                self._restored_keys = self.ledger.apply([], self.clock(), self.ledger.touched)
+            self.ledger.publish_new(self.clock())
+        warnings = restored.problems + ([self._rebuilt] if self._rebuilt else [])
+        with transaction(self.db):
+            self.db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, NULL, 1)", [
+                (p.source, p.line, p.message, "history" if p.line else "rebuilt")
+                for p in warnings])
 
     def _committed(self, keys: set[str]) -> None:
         version = int(meta(self.db, "version", 0))  # type: ignore[call-overload]
@@ -587,7 +622,7 @@ class Publisher:
         path = self.catalog
         self.db = connect_writer(path)
         self._identity = file_identity(path)
-        self.ledger = Ledger(self.db, self.settings)
+        self.ledger = Ledger(self.db, self.settings, self.history)
         if self._lock_file is not None:
             os.close(self._lock_file)
             self._lock_file = None

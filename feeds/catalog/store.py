@@ -33,7 +33,7 @@ from .groups import SITE, Group
 
 STATE_FOLDER = ".feeds"
 CATALOG_FILE = "catalog.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # the last of feeds.catalog.migrations
 BUSY_TIMEOUT = 10.0  # seconds a connection waits for the writer's lock
 
 TABLES = """
@@ -71,6 +71,9 @@ CREATE TABLE IF NOT EXISTS problems (
     grp TEXT, warning INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS keys (key TEXT PRIMARY KEY, version INTEGER NOT NULL,
     stamp INTEGER NOT NULL) WITHOUT ROWID;
+-- Every line of the publication history this catalogue wrote or was built from, in order
+-- (feeds.catalog.history): written back into history/ if the files lose one.
+CREATE TABLE IF NOT EXISTS history (line TEXT NOT NULL);
 """
 # Made after the first build's data is in (sorting once beats a million random inserts).
 # What serving workers query is made before a first build goes live, the rest after.

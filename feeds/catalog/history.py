@@ -1,0 +1,373 @@
+"""The publication history: what the story files cannot say, as plain text in the site folder.
+
+The order stories were first published (in the site and in each group), where each was
+published, what was removed and when: none of it can be read back from the files, so the
+publisher writes it down as it decides it, in ``history/YYYY-MM.jsonl`` (a month a file,
+by UTC), for the writer to commit with ``content/``. One JSON object a line::
+
+    {"n":7,"at":"2026-01-10T12:00:00Z","event":"published","id":"urn:x:1","seq":7,
+     "file":"content/world/a.md","path":"world/a","places":{"site:":6,"section:world":2}}
+
+Events: ``published`` (first publication: its number and its place in each group),
+``joined`` and ``left`` (a group, with the place; ``taken``: how many places the group
+had when the story left), ``removed`` (the file, if it is still there), ``returned`` and
+``moved`` (its file and path now), ``address`` (a path that names a story: an alias, or
+a permalink claimed back). ``n`` numbers the lines of one copy of the site.
+
+Lines are appended (``O_APPEND``, whole lines, fsynced) before the catalogue commits the
+change they describe, so a crash never leaves the catalogue ahead of the history, and
+the catalogue keeps every line too (table ``history``): a history deleted or reverted is
+written back from it at the next start. Nothing ever deletes a line.
+
+A catalogue built where there is none (a new server, ``.feeds/`` deleted, a catalogue
+that cannot be read) starts from the history: ``replay`` reads every line, tolerating
+duplicates and the interleaving a git union merge of two copies makes, and returns the
+ledger it describes. Two copies that both published are resolved the same way
+everywhere: a story's first publication is kept, and each group's places are ordered by
+(recorded place, time, line number, id) and numbered densely, so one copy's history
+replays to exactly its catalogue, and a merge keeps every story of both.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..site.story import compact_json
+from .store import Problem, meta, set_meta
+
+log = logging.getLogger(__name__)
+
+FOLDER = "history"
+SUFFIX = ".jsonl"
+Event = dict[str, Any]
+EVENTS = {  # each event's fields, beside n, at and event
+    "published": ("id", "seq", "file", "path", "places"),
+    "joined": ("id", "group", "place"),
+    "left": ("id", "group", "place", "taken"),
+    "removed": ("id", "file"),
+    "returned": ("id", "file", "path"),
+    "moved": ("id", "file", "path"),
+    "address": ("path", "id", "alias"),
+}
+
+
+def iso(seconds: int) -> str:
+    """Return a second as the history writes it: ISO 8601 in UTC."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _seconds(text: str) -> int:
+    return int(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+
+
+class HistoryLog:
+    """The history files of one site: appended by the publisher, read by a first build.
+
+    ``write`` False (``feeds check``) reads the history but writes nothing into the site.
+    """
+
+    def __init__(self, root: Path, write: bool = True):
+        self.folder = root / FOLDER
+        self.write = write
+        self._undo: list[tuple[Path, int]] = []  # what the last append added, until committed
+
+    # Writing ---------------------------------------------------------------------------------
+
+    def record(self, db: sqlite3.Connection, events: list[Event], at: int) -> None:
+        """Number ``events`` (each at ``at`` unless it says), keep them in the catalogue and
+        append them to the files; call inside the transaction that makes the change."""
+        if not events:
+            return
+        lines = number(db, events, at)
+        db.executemany("INSERT INTO history (line) VALUES (?)", [(line,) for line in lines])
+        self.append(db, lines)
+
+    def append(self, db: sqlite3.Connection, lines: list[str]) -> None:
+        """Append whole lines to their months' files and fsync them (undone by ``undo``)."""
+        if not self.write or not lines:
+            return
+        by_file: dict[Path, list[str]] = {}
+        for line in lines:
+            by_file.setdefault(self.folder / (line_month(line) + SUFFIX), []).append(line)
+        created = not self.folder.is_dir()
+        self.folder.mkdir(exist_ok=True)
+        for path, some in by_file.items():
+            self._append_file(path, some)
+        if created:
+            _fsync_folder(self.folder.parent)
+        set_meta(db, "history_files", compact_json(self.signatures()))
+
+    def _append_file(self, path: Path, lines: list[str]) -> None:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        size = 0
+        try:
+            size = os.fstat(fd).st_size
+            self._undo.append((path, size))
+            data = "".join(line + "\n" for line in lines).encode()
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data  # a line cut short by a crash stays a line of its own
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)  # never half a line: back to where it was
+            raise
+        finally:
+            os.close(fd)
+
+    def committed(self) -> None:
+        """The catalogue committed what was appended: it stays."""
+        self._undo.clear()
+
+    def undo(self) -> None:
+        """The catalogue did not commit: take back what was appended (lines it never held)."""
+        for path, size in reversed(self._undo):
+            with contextlib.suppress(OSError):
+                os.truncate(path, size)
+        self._undo.clear()
+
+    def ensure(self, db: sqlite3.Connection) -> int:
+        """Append to the files every line the catalogue holds that they lack (the history was
+        deleted, or reverted to an older version); return how many. Cheap when the files are
+        as this publisher left them."""
+        if not self.write:
+            return 0
+        if meta(db, "history_files") == compact_json(self.signatures()):
+            return 0
+        present = {text for _, _, text in self.lines()}
+        missing = [line for (line,) in db.execute("SELECT line FROM history ORDER BY rowid")
+                   if line not in present]
+        self.append(db, missing)
+        self.committed()
+        set_meta(db, "history_files", compact_json(self.signatures()))
+        if missing:
+            log.warning("%s/: %d lines the catalogue holds were missing: written back",
+                        FOLDER, len(missing))
+        return len(missing)
+
+    def signatures(self) -> dict[str, list[int]]:
+        """Return each history file's size, time and inode (what says it was changed)."""
+        found = {}
+        for path in self.files():
+            info = path.stat()
+            found[path.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
+        return found
+
+    # Reading ---------------------------------------------------------------------------------
+
+    def files(self) -> list[Path]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p for p in self.folder.iterdir() if p.name.endswith(SUFFIX) and p.is_file())
+
+    def lines(self) -> Iterator[tuple[str, int, str]]:
+        """Yield (file, line number, text) of every non-blank line of the history."""
+        for path in self.files():
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                for number_, text in enumerate(handle, start=1):
+                    text = text.rstrip("\n")
+                    if text.strip():
+                        yield f"{FOLDER}/{path.name}", number_, text
+
+
+def number(db: sqlite3.Connection, events: list[Event], at: int) -> list[str]:
+    """Return ``events`` as lines, numbered after the catalogue's last line."""
+    first = int(meta(db, "history_n", 1))  # type: ignore[call-overload]
+    lines = []
+    for offset, event in enumerate(events):
+        fields = {k: v for k, v in event.items() if k != "at"}
+        lines.append(compact_json({"n": first + offset, "at": iso(event.get("at", at)),
+                                   **fields}))
+    set_meta(db, "history_n", first + len(events))
+    return lines
+
+
+def line_month(line: str) -> str:
+    """Return the ``YYYY-MM`` of a line (its file)."""
+    start = line.index('"at":"') + 6
+    return line[start:start + 7]
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@dataclass(slots=True)
+class _Story:
+    key: tuple[Any, ...]  # (recorded seq, time, n, id): the order of first publication
+    file: str | None
+    path: str
+    live: bool = True
+    removed_at: int | None = None
+
+
+@dataclass(slots=True)
+class _Place:
+    key: tuple[Any, ...]  # (recorded place, time, n, id)
+    live: bool = True
+    removed_at: int | None = None
+    taken: int | None = None  # recorded places taken when it left
+
+
+@dataclass(slots=True)
+class Restored:
+    """The ledger a history describes, ready for the catalogue's tables."""
+
+    stories: list[tuple[str, int, str | None, str, int, int | None, str]] = field(
+        default_factory=list)  # id, seq, source, path, live, removed_at, groups (JSON)
+    members: list[tuple[str, int, str, int, int | None, int | None]] = field(
+        default_factory=list)  # grp, pos, id, live, removed_at, removed_pos
+    paths: list[tuple[str, str, int]] = field(default_factory=list)  # path, id, alias
+    lines: list[str] = field(default_factory=list)  # every line, in the order replayed
+    next_n: int = 1
+    newest: int = 0  # the latest time in it: a new catalogue's seconds start after it
+    problems: list[Problem] = field(default_factory=list)  # lines that could not be read
+
+
+def replay(found: Iterator[tuple[str, int, str]]) -> Restored:
+    """Return the ledger the history lines describe (see the module for the rules)."""
+    restored = Restored()
+    events: list[tuple[int, int, str, Event]] = []
+    seen: set[str] = set()
+    for where, line_number, text in found:
+        if text in seen:
+            continue  # a union merge keeps both copies of a shared line
+        seen.add(text)
+        try:
+            event = orjson.loads(text)
+            at = _seconds(event["at"])
+            if not all(k in event for k in EVENTS[event["event"]]):
+                raise KeyError(event["event"])
+            events.append((int(event["n"]), at, text, event))
+        except (ValueError, KeyError, TypeError):
+            restored.problems.append(Problem(where, line_number, (
+                "this line is not a history event (cut short by a crash, or edited by hand), "
+                "so it is left out: restore it from git, or delete it."), warning=True))
+    events.sort(key=lambda e: e[:3])
+    stories: dict[str, _Story] = {}
+    places: dict[tuple[str, str], _Place] = {}
+    paths: dict[str, tuple[str, int]] = {}
+    for n, at, text, event in events:
+        restored.lines.append(text)
+        restored.next_n = max(restored.next_n, n + 1)
+        restored.newest = max(restored.newest, at)
+        _apply(event, n, at, stories, places, paths)
+    _resolve(restored, stories, places, paths)
+    return restored
+
+
+def _apply(event: Event, n: int, at: int, stories: dict[str, _Story],
+           places: dict[tuple[str, str], _Place], paths: dict[str, tuple[str, int]]) -> None:
+    kind, story_id = event["event"], str(event["id"])
+    story = stories.get(story_id)
+    if kind == "published":
+        if story is not None:
+            return  # published in two copies: the first publication is kept
+        stories[story_id] = _Story((int(event["seq"]), at, n, story_id), event["file"],
+                                   str(event["path"]))
+        for group, place in dict(event["places"]).items():
+            places.setdefault((group, story_id), _Place((int(place), at, n, story_id)))
+        paths[str(event["path"])] = (story_id, 0)
+    elif kind == "address":
+        paths[str(event["path"])] = (story_id, int(bool(event["alias"])))
+    elif story is None:
+        return  # about a story this history never saw published: nothing to place
+    elif kind in ("joined", "left"):
+        key = (str(event["group"]), story_id)
+        place = places.setdefault(key, _Place((int(event["place"]), at, n, story_id)))
+        place.live = kind == "joined"
+        place.removed_at = None if place.live else at
+        place.taken = None if place.live else int(event["taken"])
+    elif kind == "removed":
+        story.live, story.removed_at, story.file = False, at, event["file"]
+    else:  # returned, moved
+        story.live, story.removed_at = True, None
+        story.file, story.path = event["file"], str(event["path"])
+        paths[story.path] = (story_id, 0)
+
+
+def _resolve(restored: Restored, stories: dict[str, _Story],
+             places: dict[tuple[str, str], _Place], paths: dict[str, tuple[str, int]]) -> None:
+    """Number stories and places densely in their recorded order (one copy: as recorded)."""
+    groups_of: dict[str, list[str]] = {}
+    by_group: dict[str, list[tuple[tuple[Any, ...], str, _Place]]] = {}
+    for (group, story_id), place in places.items():
+        if story_id in stories:
+            by_group.setdefault(group, []).append((place.key, story_id, place))
+    for group, members in sorted(by_group.items()):
+        members.sort(key=lambda m: m[0])
+        recorded = [m[0][0] for m in members]
+        for pos, (_, story_id, place) in enumerate(members):
+            taken = None
+            if place.taken is not None:  # places taken then, counted in the merged order
+                taken = bisect.bisect_left(recorded, place.taken)
+            restored.members.append((group, pos, story_id, int(place.live), place.removed_at,
+                                     taken))
+            if place.live:
+                groups_of.setdefault(story_id, []).append(group)
+    ordered = sorted(stories.items(), key=lambda item: item[1].key)
+    for seq, (story_id, story) in enumerate(ordered, start=1):
+        restored.stories.append((story_id, seq, story.file, story.path, int(story.live),
+                                 story.removed_at, compact_json(groups_of.get(story_id, []))))
+    restored.paths = [(path, story_id, alias) for path, (story_id, alias) in paths.items()
+                      if story_id in stories]
+
+
+# What a catalogue already holds, as events (a first build's stories; a catalogue from before
+# the history existed) ----------------------------------------------------------------------
+
+def published_events(db: sqlite3.Connection, first_seq: int, at: int) -> list[Event]:
+    """Return a ``published`` event for each story numbered ``first_seq`` or later, with every
+    place it has (live or left), then the ``address`` events its paths need."""
+    wanted = {story_id: (seq, source, path) for story_id, seq, source, path in db.execute(
+        "SELECT id, seq, source, path FROM stories WHERE seq >= ?", (first_seq,))}
+    places: dict[str, dict[str, int]] = {}
+    for group, pos, story_id in db.execute("SELECT grp, pos, id FROM members ORDER BY grp"):
+        if story_id in wanted:
+            places.setdefault(story_id, {})[group] = pos
+    ordered = sorted(wanted.items(), key=lambda item: item[1][0])
+    events: list[Event] = [
+        {"at": at, "event": "published", "id": story_id, "seq": seq, "file": source,
+         "path": path, "places": places.get(story_id, {})}
+        for story_id, (seq, source, path) in ordered]
+    implied = {path: (story_id, 0) for story_id, (_, _, path) in ordered}
+    for path, story_id, alias in db.execute("SELECT path, id, alias FROM paths ORDER BY path"):
+        if story_id in wanted and implied.get(path) != (story_id, alias):
+            events.append({"at": at, "event": "address", "path": path, "id": story_id,
+                           "alias": bool(alias)})
+    return events
+
+
+def snapshot(db: sqlite3.Connection, at: int) -> list[Event]:
+    """Return events that replay to the whole ledger as it is: every story published (at
+    ``at``: the catalogue cannot say when), then every place left and story removed, at
+    the second it happened."""
+    events = published_events(db, 1, at)
+    later: list[Event] = [
+        {"at": removed_at, "event": "left", "id": story_id, "group": group, "place": pos,
+         "taken": taken}
+        for group, pos, story_id, removed_at, taken in db.execute(
+            "SELECT grp, pos, id, removed_at, removed_pos FROM members WHERE live = 0 "
+            "AND removed_at IS NOT NULL")]
+    later += [{"at": removed_at, "event": "removed", "id": story_id, "file": source}
+              for story_id, source, removed_at in db.execute(
+                  "SELECT id, source, removed_at FROM stories WHERE live = 0")]
+    return events + sorted(later, key=lambda e: (e["at"], e["event"] != "removed", e["id"]))
