@@ -85,6 +85,11 @@ def migrate(db: sqlite3.Connection) -> list[int]:
     return [step.version for step in steps]
 
 
+def is_damaged(error: sqlite3.Error) -> bool:
+    """Tell whether an error says the catalogue file is damaged (not a full disk, not a lock)."""
+    return getattr(error, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
 def open_catalog(path: Path) -> tuple[sqlite3.Connection | None, Problem | None]:
     """Open and migrate the catalogue at ``path`` for the publisher; when it cannot be read,
     move it aside and return (None, a warning saying so): the caller builds a new one."""
@@ -93,10 +98,20 @@ def open_catalog(path: Path) -> tuple[sqlite3.Connection | None, Problem | None]
         db = connect_writer(path)
         migrate(db)
         return db, None
-    except (Unreadable, sqlite3.DatabaseError) as error:
+    except Unreadable as error:
+        reason = str(error)
+    except sqlite3.DatabaseError as error:
+        if not is_damaged(error):
+            raise  # a full disk or a lock: reported and retried, never a rebuild
         reason = str(error)
     if db is not None:
         db.close()
+    return None, set_aside(path, reason)
+
+
+def set_aside(path: Path, reason: str) -> Problem:
+    """Move a catalogue that cannot be read out of the way, keeping it; return the warning that
+    says so until it is deleted."""
     aside = path.with_name(UNREADABLE)
     for suffix in ("", "-wal", "-shm"):
         source = Path(f"{path}{suffix}")
@@ -104,7 +119,7 @@ def open_catalog(path: Path) -> tuple[sqlite3.Connection | None, Problem | None]
             os.replace(source, f"{aside}{suffix}")
     log.error("%s cannot be read (%s): rebuilding it from the story files and history/",
               path, reason)
-    return None, Problem(f"{path.parent.name}/{path.name}", None, (
+    return Problem(f"{path.parent.name}/{path.name}", None, (
         f"the catalogue could not be read ({reason}), so it was rebuilt from the story files "
         f"and history/; the old one is kept as {path.parent.name}/{UNREADABLE}: delete it "
         "once you no longer need it."), warning=True)

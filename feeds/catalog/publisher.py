@@ -47,7 +47,7 @@ from ..site.ids import Attempt, IdWriter, Outcome, id_line
 from ..site.media import media_suffix
 from .history import HistoryLog, replay
 from .ledger import Ledger
-from .migrations import UNREADABLE, open_catalog
+from .migrations import UNREADABLE, is_damaged, open_catalog, set_aside
 from .parsing import FILE_DEADLINE, ParsePool
 from .status import StatusBoard
 from .store import (
@@ -214,6 +214,23 @@ class Publisher:
 
     def sync(self) -> set[str]:
         """Bring the catalogue up to date with the folder (every file compared), once."""
+        try:
+            return self._sync()
+        except sqlite3.DatabaseError as error:
+            if self._building or not is_damaged(error):
+                raise
+            self._set_aside(str(error))  # found damaged only now: rebuilt like one at start
+            return self._sync()
+
+    def _set_aside(self, reason: str) -> None:
+        self.db.close()
+        self._rebuilt = set_aside(self.catalog, reason)
+        self._building = True
+        self.db = connect_builder(f"{self.catalog}.new")
+        set_meta(self.db, "schema", SCHEMA_VERSION)
+        self.ledger = Ledger(self.db, self.settings, self.history)
+
+    def _sync(self) -> set[str]:
         keys = self._settings_changed(self.settings, first=True)
         if not self._building:
             self._history_check()
@@ -509,6 +526,10 @@ class Publisher:
             step()
             self.problems.pop("catalog", None)
         except sqlite3.Error as exc:
+            if is_damaged(exc) and not self._building:
+                self._set_aside(str(exc))
+                self._guarded(self.sync)  # a new catalogue from the files and the history
+                return
             self.problems["catalog"] = Problem(STATE_FOLDER, None, (
                 f"the catalogue cannot be written ({exc}): free disk space or make the folder "
                 "writable; the last published version keeps being served."))
