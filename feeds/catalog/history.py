@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import logging
 import os
 import sqlite3
@@ -67,8 +68,12 @@ def iso(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@functools.lru_cache(maxsize=4096)
 def _seconds(text: str) -> int:
-    return int(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+    """Read a second back (cached: a first build's lines all share one)."""
+    if len(text) != 20 or text[10] != "T" or text[19] != "Z":
+        raise ValueError(text)
+    return int(datetime.fromisoformat(text[:19]).replace(tzinfo=UTC).timestamp())
 
 
 class HistoryLog:
@@ -210,21 +215,12 @@ def _fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-@dataclass(slots=True)
-class _Story:
-    key: tuple[Any, ...]  # (recorded seq, time, n, id): the order of first publication
-    file: str | None
-    path: str
-    live: bool = True
-    removed_at: int | None = None
-
-
-@dataclass(slots=True)
-class _Place:
-    key: tuple[Any, ...]  # (recorded place, time, n, id)
-    live: bool = True
-    removed_at: int | None = None
-    taken: int | None = None  # recorded places taken when it left
+# Replay state: a story is [key, file, path, live, removed_at], its key (recorded seq, time,
+# n, id) the order of first publication; a place is [key, live, removed_at, taken], its key
+# (recorded place, time, n, id), taken the recorded places taken when it left. Lists, not
+# records: a whole archive's history is a million of them.
+_Story = list[Any]
+_Place = list[Any]
 
 
 @dataclass(slots=True)
@@ -281,27 +277,29 @@ def _apply(event: Event, n: int, at: int, stories: dict[str, _Story],
     if kind == "published":
         if story is not None:
             return  # published in two copies: the first publication is kept
-        stories[story_id] = _Story((int(event["seq"]), at, n, story_id), event["file"],
-                                   str(event["path"]))
+        path = str(event["path"])
+        stories[story_id] = [(int(event["seq"]), at, n, story_id), event["file"], path, True,
+                             None]
         for group, place in dict(event["places"]).items():
-            places.setdefault((group, story_id), _Place((int(place), at, n, story_id)))
-        paths[str(event["path"])] = (story_id, 0)
+            if (group, story_id) not in places:
+                places[group, story_id] = [(int(place), at, n, story_id), True, None, None]
+        paths[path] = (story_id, 0)
     elif kind == "address":
         paths[str(event["path"])] = (story_id, int(bool(event["alias"])))
     elif story is None:
         return  # about a story this history never saw published: nothing to place
     elif kind in ("joined", "left"):
         key = (str(event["group"]), story_id)
-        place = places.setdefault(key, _Place((int(event["place"]), at, n, story_id)))
-        place.live = kind == "joined"
-        place.removed_at = None if place.live else at
-        place.taken = None if place.live else int(event["taken"])
+        place = places.get(key)
+        if place is None:
+            place = places[key] = [(int(event["place"]), at, n, story_id), True, None, None]
+        joined = kind == "joined"
+        place[1:] = [True, None, None] if joined else [False, at, int(event["taken"])]
     elif kind == "removed":
-        story.live, story.removed_at, story.file = False, at, event["file"]
+        story[1], story[3], story[4] = event["file"], False, at
     else:  # returned, moved
-        story.live, story.removed_at = True, None
-        story.file, story.path = event["file"], str(event["path"])
-        paths[story.path] = (story_id, 0)
+        story[1], story[2], story[3], story[4] = event["file"], str(event["path"]), True, None
+        paths[story[2]] = (story_id, 0)
 
 
 def _resolve(restored: Restored, stories: dict[str, _Story],
@@ -311,24 +309,29 @@ def _resolve(restored: Restored, stories: dict[str, _Story],
     by_group: dict[str, list[tuple[tuple[Any, ...], str, _Place]]] = {}
     for (group, story_id), place in places.items():
         if story_id in stories:
-            by_group.setdefault(group, []).append((place.key, story_id, place))
+            by_group.setdefault(group, []).append((place[0], story_id, place))
+    rows = restored.members
     for group, members in sorted(by_group.items()):
-        members.sort(key=lambda m: m[0])
+        members.sort(key=_first)
         recorded = [m[0][0] for m in members]
-        for pos, (_, story_id, place) in enumerate(members):
-            taken = None
-            if place.taken is not None:  # places taken then, counted in the merged order
-                taken = bisect.bisect_left(recorded, place.taken)
-            restored.members.append((group, pos, story_id, int(place.live), place.removed_at,
-                                     taken))
-            if place.live:
+        dense = recorded[0] == 0 and recorded[-1] == len(recorded) - 1 and \
+            len(set(recorded)) == len(recorded)  # one copy: places already as they were
+        for pos, (_, story_id, (_, live, removed_at, taken)) in enumerate(members):
+            if taken is not None and not dense:  # places taken then, in the merged order
+                taken = bisect.bisect_left(recorded, taken)
+            rows.append((group, pos, story_id, int(live), removed_at, taken))
+            if live:
                 groups_of.setdefault(story_id, []).append(group)
-    ordered = sorted(stories.items(), key=lambda item: item[1].key)
-    for seq, (story_id, story) in enumerate(ordered, start=1):
-        restored.stories.append((story_id, seq, story.file, story.path, int(story.live),
-                                 story.removed_at, compact_json(groups_of.get(story_id, []))))
+    ordered = sorted(stories.items(), key=lambda item: item[1][0])
+    for seq, (story_id, (_, file, path, live, removed_at)) in enumerate(ordered, start=1):
+        restored.stories.append((story_id, seq, file, path, int(live), removed_at,
+                                 compact_json(groups_of.get(story_id, []))))
     restored.paths = [(path, story_id, alias) for path, (story_id, alias) in paths.items()
                       if story_id in stories]
+
+
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
 
 
 # What a catalogue already holds, as events (a first build's stories; a catalogue from before

@@ -29,7 +29,7 @@ import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..site.config import Settings
@@ -180,7 +180,7 @@ class Ledger:
             self.history.record(self.db, events, at)
 
     def build(self, parsed: Iterable[Parsed], now: float,
-              restored: Restored | None = None) -> None:
+              restored: Callable[[], Restored] | None = None) -> None:
         """Make a new catalogue's first version from every file of the site, in set operations.
 
         The same rules as ``apply`` (see the module), for the case where the ledger
@@ -190,23 +190,25 @@ class Ledger:
         path does story by story. This first part publishes the stories and the
         site's own feeds and pages; ``complete`` adds the other groups.
 
-        With a ``restored`` history the ledger starts as the history left it
-        (``feeds.catalog.restore``): ``touched`` is then what ``apply`` must decide
-        again, and ``publish_new`` publishes the stories the history does not know.
+        With a history (``restored`` gives it once the files are in: it is read meanwhile)
+        the ledger starts as the history left it (``feeds.catalog.restore``): ``touched``
+        is then what ``apply`` must decide again, and ``publish_new`` publishes the
+        stories the history does not know.
         """
         db = self.db
         with transaction(db, "BEGIN"):
-            if restored is not None:  # the new catalogue's seconds start after the history's
-                set_meta(db, "stamp", restored.newest)
             batch = Batch(now, self._next_stamp())
             self._write_files(batch, parsed, set(), set(), first=True)
+            history = restored() if restored is not None else None
+            if history is not None:  # the new catalogue's seconds start after the history's
+                batch.stamp = max(batch.stamp, history.newest + 1)
             set_meta(db, "born", batch.stamp)
             set_meta(db, "version", 1)
             set_meta(db, "stamp", batch.stamp)
             set_meta(db, "complete", 0)
             db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", batch.problems)
-            if restored is not None:
-                self.touched = restore(db, restored, batch.claims, now)
+            if history is not None:
+                self.touched = restore(db, history, batch.claims, now)
             else:
                 self._first_decisions(batch, {}, 1)
 

@@ -29,6 +29,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import __version__
@@ -299,18 +300,20 @@ class Publisher:
 
     def _first_build(self, sources: list[str]) -> None:
         """Build a new catalogue from the files, starting from the history if there is one."""
-        restored = replay(self.history.lines())
         self._restored_keys: set[str] = set()
-        if not restored.lines:
+        warnings = [self._rebuilt] if self._rebuilt else []
+        if not self.history.files():
             self.ledger.build(self.pool.parse(sources), self.clock())
-        else:
-            log.info("first build: %d history lines read", len(restored.lines))
-            self.ledger.build(self.pool.parse(sources), self.clock(), restored)
+        else:  # the history is read in a thread while the files are parsed
+            with ThreadPoolExecutor(1, thread_name_prefix="feeds-history") as reader:
+                restored = reader.submit(replay, self.history.lines())
+                self.ledger.build(self.pool.parse(sources), self.clock(), restored.result)
+            warnings += restored.result().problems
+            log.info("first build: %d history lines read", len(restored.result().lines))
             if self.ledger.touched:  # files changed since the history was written
                 self.db.executescript(PUBLISHER_INDEXES)
                 self._restored_keys = self.ledger.apply([], self.clock(), self.ledger.touched)
             self.ledger.publish_new(self.clock())
-        warnings = restored.problems + ([self._rebuilt] if self._rebuilt else [])
         with transaction(self.db):
             self.db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, NULL, 1)", [
                 (p.source, p.line, p.message, "history" if p.line else "rebuilt")

@@ -18,8 +18,9 @@ usual rules, as a restart does after files changed while it was stopped:
 
 from __future__ import annotations
 
-import json
 import sqlite3
+
+import orjson
 
 from .history import Restored
 from .store import set_meta
@@ -50,8 +51,8 @@ def restore(db: sqlite3.Connection, restored: Restored, claims: list[Claim],
         if claim is not None and holds:
             filled[story_id] = claim
         kept = (live and claim is not None and holds and claim[3] == path and claim[0] <= now
-                and set(json.loads(claim[4])) == live_groups.get(story_id, set())
-                and set(json.loads(claim[6])) <= addresses.get(story_id, set()))
+                and set(orjson.loads(claim[4])) == live_groups.get(story_id, set())
+                and set(orjson.loads(claim[6])) <= addresses.get(story_id, set()))
         owners[story_id] = source if kept else None
         if live and not kept:
             touched.add(story_id)
@@ -64,7 +65,7 @@ def restore(db: sqlite3.Connection, restored: Restored, claims: list[Claim],
 
 def _insert(db: sqlite3.Connection, restored: Restored, filled: dict[str, Claim]) -> None:
     db.executemany("INSERT INTO stories VALUES (?, ?, ?, ?, ?, ?, ?)", sorted(restored.stories))
-    names = {story_id: dict(json.loads(claim[5])) for story_id, claim in filled.items()}
+    names = {story_id: dict(orjson.loads(claim[5])) for story_id, claim in filled.items()}
     db.executemany(
         "INSERT INTO members (grp, pos, id, live, date, name, removed_at, removed_pos) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
