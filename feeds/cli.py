@@ -164,7 +164,8 @@ def _check(args: argparse.Namespace, root: Path) -> int:
         print(Problem(error.path or "config.yaml", error.line, error.message))
         return 1
     with tempfile.TemporaryDirectory(prefix="feeds-check-") as state:
-        publisher = Publisher(root, state=Path(state), write_ids=False, status=False)
+        publisher = Publisher(root, state=Path(state), write_ids=False, status=False,
+                              history=False)  # reads history/, writes nothing in the site
         try:
             publisher.sync()
             problems = publisher.problem_list()

@@ -18,8 +18,11 @@ import feedparser
 import pytest
 
 from feeds.catalog.history import HistoryLog, replay
+from feeds.catalog.ledger import Ledger
 from feeds.catalog.migrations import UNREADABLE
+from feeds.catalog.publisher import Publisher
 from feeds.catalog.store import catalog_path
+from feeds.cli import main
 
 from .conftest import Published, Server, free_port, story_text, write_config, write_story
 
@@ -304,3 +307,44 @@ def _until(server: Server, path: str, status: int) -> None:
     while server.get(path)[0] != status:
         assert time.monotonic() < deadline, f"{path} never answered {status}"
         time.sleep(0.05)
+
+
+def test_feeds_check_reads_the_history_and_writes_nothing(
+        busy: Published, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = busy.root
+    before = (root / "history" / "2026-05.jsonl").read_bytes()
+    add(root, "four", "2026-05-04T09:00")
+    assert main(["check", "--root", str(root)]) == 0
+    assert "4 stories published" in capsys.readouterr().err  # one, two-renamed, backdated, four
+    assert (root / "history" / "2026-05.jsonl").read_bytes() == before
+    bare = tmp_path / "bare"
+    (bare / "content").mkdir(parents=True)
+    write_config(bare)
+    add(bare, "one", "2026-05-01T09:00")
+    assert main(["check", "--root", str(bare)]) == 0
+    assert not (bare / "history").exists() and not (bare / ".feeds").exists()
+
+
+def test_a_first_build_from_the_history_interrupted_before_its_groups_finishes_at_next_start(
+        busy: Published, publish: Callable[..., Published],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = busy.root
+    paths = ["/atom.xml", "/tags/harbour/atom.xml", "/tags/boats/atom.xml", "/world/three/"]
+    before = {p: busy.get(p).data for p in paths}
+    busy.close()
+    shutil.rmtree(root / ".feeds")
+
+    def crash(self: Ledger, now: float) -> set[str]:
+        raise KeyboardInterrupt  # the process killed between the two steps of a first build
+
+    monkeypatch.setattr(Ledger, "complete", crash)
+    first = Publisher(root, processes=1, status=False, clock=lambda: NOW)
+    with pytest.raises(KeyboardInterrupt):
+        first.sync()
+    first.close()
+    monkeypatch.undo()
+    db = sqlite3.connect(catalog_path(root))
+    assert db.execute("SELECT value FROM meta WHERE key = 'complete'").fetchone() == (0,)
+    db.close()
+    again = publish(root, clock=lambda: NOW)
+    assert {p: again.get(p).data for p in paths} == before

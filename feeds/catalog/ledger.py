@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from ..site.config import Settings
 from ..site.story import compact_json
 from .groups import SITE
-from .history import Event, HistoryLog, Restored, published_events
+from .history import Event, HistoryLog, Restored, published_events, replay
 from .parsing import Parsed
-from .restore import GROUP_COUNTS, Claim, restore
+from .restore import GROUP_COUNTS, Claim, restore, restore_rest
 from .store import meta, now_stamp, set_meta, transaction
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,7 @@ class Ledger:
         self.settings = settings
         self.history = history  # where each decision is written down (None: nowhere)
         self.touched: set[str] = set()  # after a build from a history: the ids to decide again
+        self.pending: Restored | None = None  # ... and the history, until complete places it
 
     def apply(self, parsed: Iterable[Parsed], now: float, ids: Iterable[str] = ()) -> set[str]:
         """Write the parsed files and decide again every id and path they touch.
@@ -209,6 +210,7 @@ class Ledger:
             db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", batch.problems)
             if history is not None:
                 self.touched = restore(db, history, batch.claims, now)
+                self.pending = history
             else:
                 self._first_decisions(batch, {}, 1)
 
@@ -270,6 +272,12 @@ class Ledger:
         until then, never 404)."""
         db = self.db
         with self._recorded(), transaction(db):
+            if meta(db, "restore_pending", 0):
+                restored = self.pending
+                if restored is None and self.history is not None:  # (after a crash)
+                    restored = replay(self.history.lines())
+                restore_rest(db, restored or Restored())
+                self.pending = None
             first = int(meta(db, "build_from", 1))  # type: ignore[call-overload]
             self._script(_COMPLETE_BUILD, {"now": now, "first": first})
             db.execute(GROUP_COUNTS.format(where="WHERE grp != 'site:' AND grp IN (SELECT "

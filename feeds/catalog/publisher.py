@@ -194,7 +194,9 @@ class Publisher:
         log.info("first build: live (the stories and the site's own feeds)")
         self.db = connect_writer(path, indexes=False)
         self._identity = file_identity(path)
+        pending = self.ledger.pending
         self.ledger = Ledger(self.db, self.settings, self.history)
+        self.ledger.pending = pending
         self._report("completing")
         started = time.monotonic()
         self.ledger.complete(self.clock())  # announces nothing: the first build is no change

@@ -28,55 +28,81 @@ from .store import set_meta
 # A claim as a first build collects it: (date, source, id, path, group keys, groups with
 # names, aliases), the last three as JSON.
 Claim = tuple[float, str, str, str, str, str, str]
+SITE_KEY = "site:"
+
+
+Fill = dict[str, tuple[float, dict[str, str]]]  # id -> its file's date, and group -> name
 
 
 def restore(db: sqlite3.Connection, restored: Restored, claims: list[Claim],
             now: float) -> set[str]:
     """Write the restored ledger into ``db`` (its files already written); return the ids to
-    decide again (the touched ones)."""
+    decide again (the touched ones).
+
+    What the site's own feeds and pages need goes in now (stories, paths, the site's
+    places); the other groups' places and the history's lines wait for ``restore_rest``
+    in the first build's second step, unless a story must be decided again (its groups
+    must be there for that)."""
     by_source = {claim[1]: claim for claim in claims}
-    live_groups: dict[str, set[str]] = {}
-    for group, _, story_id, live, _, _ in restored.members:
-        if live:
-            live_groups.setdefault(story_id, set()).add(group)
     addresses: dict[str, set[str]] = {}
-    for path, story_id, _ in restored.paths:
-        addresses.setdefault(story_id, set()).add(path)
+    for path, story_id, alias in restored.paths:
+        if alias:
+            addresses.setdefault(story_id, set()).add(path)
     touched: set[str] = set()
     owners: dict[str, str | None] = {}  # id -> the file holding it while live and kept
-    filled: dict[str, Claim] = {}  # id -> its file's claim: the dates and names of its places
-    for story_id, _, source, path, live, _, _ in restored.stories:
+    filled: Fill = {}  # id -> what its file says of its places: date, and names
+    for story_id, _, source, path, live, _, groups in restored.stories:
         claim = by_source.get(source or "")
         holds = claim is not None and claim[2] == story_id
         if claim is not None and holds:
-            filled[story_id] = claim
+            filled[story_id] = (claim[0], dict(orjson.loads(claim[5])))
         kept = (live and claim is not None and holds and claim[3] == path and claim[0] <= now
-                and set(orjson.loads(claim[4])) == live_groups.get(story_id, set())
-                and set(orjson.loads(claim[6])) <= addresses.get(story_id, set()))
+                and sorted(orjson.loads(claim[4])) == orjson.loads(groups)  # (sorted: replay)
+                and (claim[6] == "[]" or set(orjson.loads(claim[6])) <= addresses.get(
+                    story_id, set())))
         owners[story_id] = source if kept else None
         if live and not kept:
             touched.add(story_id)
     for claim in claims:  # another file with a known id, or a removed story's file back
         if claim[2] in owners and owners[claim[2]] != claim[1]:
             touched.add(claim[2])
-    _insert(db, restored, filled)
+    db.executemany("INSERT INTO stories VALUES (?, ?, ?, ?, ?, ?, ?)", sorted(restored.stories))
+    db.executemany("INSERT INTO paths VALUES (?, ?, ?)", sorted(restored.paths))
+    _members(db, restored, filled, site=True)
+    set_meta(db, "next_seq", len(restored.stories) + 1)
+    set_meta(db, "history_n", restored.next_n)
+    if touched:
+        restore_rest(db, restored, filled)
+    else:
+        set_meta(db, "restore_pending", 1)
     return touched
 
 
-def _insert(db: sqlite3.Connection, restored: Restored, filled: dict[str, Claim]) -> None:
-    db.executemany("INSERT INTO stories VALUES (?, ?, ?, ?, ?, ?, ?)", sorted(restored.stories))
-    names = {story_id: dict(orjson.loads(claim[5])) for story_id, claim in filled.items()}
+def restore_rest(db: sqlite3.Connection, restored: Restored, filled: Fill | None = None) -> None:
+    """Put in what ``restore`` left for later: the other groups' places, the history's lines."""
+    if filled is None:
+        filled = {story_id: (date, dict(orjson.loads(groups))) for story_id, date, groups in
+                  db.execute("SELECT s.id, f.date, f.groups FROM stories s JOIN files f "
+                             "ON f.source = s.source AND f.id = s.id "
+                             "WHERE f.digest IS NOT NULL AND f.draft = 0")}
+    _members(db, restored, filled, site=False)
+    db.executemany("INSERT INTO history (line) VALUES (?)", [(line,) for line in restored.lines])
+    set_meta(db, "restore_pending", 0)
+
+
+def _members(db: sqlite3.Connection, restored: Restored, filled: Fill, site: bool) -> None:
+    """Insert the site's places (``site``) or every other group's, with the date and name of
+    each live story's file (what the ledger keeps beside each place)."""
+    nothing: tuple[float, dict[str, str]] = (0.0, {})
     db.executemany(
         "INSERT INTO members (grp, pos, id, live, date, name, removed_at, removed_pos) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(group, pos, story_id, live, filled[story_id][0] if story_id in filled else 0.0,
-          names.get(story_id, {}).get(group, ""), removed_at, taken)
-         for group, pos, story_id, live, removed_at, taken in restored.members])
-    db.executemany("INSERT INTO paths VALUES (?, ?, ?)", sorted(restored.paths))
-    db.executemany("INSERT INTO history (line) VALUES (?)", [(line,) for line in restored.lines])
-    db.execute(GROUP_COUNTS.format(where=""))
-    set_meta(db, "next_seq", len(restored.stories) + 1)
-    set_meta(db, "history_n", restored.next_n)
+        [(group, pos, story_id, live, fill[0], fill[1].get(group, ""), removed_at, taken)
+         for group, pos, story_id, live, removed_at, taken in restored.members
+         if (group == SITE_KEY) == site
+         for fill in (filled.get(story_id, nothing),)])
+    db.execute(GROUP_COUNTS.format(where="WHERE grp = ?" if site else "WHERE grp != ?"),
+               (SITE_KEY,))
 
 
 # Groups' counts, and each one's name as its first live story spells it (as the ledger keeps
