@@ -63,6 +63,7 @@ EVENTS = {  # each event's fields, beside n, at and event
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def iso(seconds: int) -> str:
     """Return a second as the history writes it: ISO 8601 in UTC."""
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -102,13 +103,13 @@ class HistoryLog:
         """Append whole lines to their months' files and fsync them (undone by ``undo``)."""
         if not self.write or not lines:
             return
-        by_file: dict[Path, list[str]] = {}
+        by_month: dict[str, list[str]] = {}
         for line in lines:
-            by_file.setdefault(self.folder / (line_month(line) + SUFFIX), []).append(line)
+            by_month.setdefault(line_month(line), []).append(line)
         created = not self.folder.is_dir()
         self.folder.mkdir(exist_ok=True)
-        for path, some in by_file.items():
-            self._append_file(path, some)
+        for month, some in by_month.items():
+            self._append_file(self.folder / (month + SUFFIX), some)
         if created:
             _fsync_folder(self.folder.parent)
         set_meta(db, "history_files", compact_json(self.signatures()))
@@ -340,20 +341,19 @@ def _first(item: tuple[Any, ...]) -> Any:
 def published_events(db: sqlite3.Connection, first_seq: int, at: int) -> list[Event]:
     """Return a ``published`` event for each story numbered ``first_seq`` or later, with every
     place it has (live or left), then the ``address`` events its paths need."""
-    wanted = {story_id: (seq, source, path) for story_id, seq, source, path in db.execute(
-        "SELECT id, seq, source, path FROM stories WHERE seq >= ?", (first_seq,))}
-    places: dict[str, dict[str, int]] = {}
-    for group, pos, story_id in db.execute("SELECT grp, pos, id FROM members ORDER BY grp"):
-        if story_id in wanted:
-            places.setdefault(story_id, {})[group] = pos
-    ordered = sorted(wanted.items(), key=lambda item: item[1][0])
-    events: list[Event] = [
+    some = "" if first_seq == 1 else "WHERE id IN (SELECT id FROM stories WHERE seq >= ?1)"
+    rows = db.execute(
+        "SELECT s.id, s.seq, s.source, s.path, p.places FROM stories s LEFT JOIN "
+        f"(SELECT id, json_group_object(grp, pos) AS places FROM members {some} GROUP BY id) p "
+        "ON p.id = s.id WHERE s.seq >= ?1 ORDER BY s.seq", (first_seq,)).fetchall()
+    events: list[Event] = [  # (the places as SQLite wrote them: a whole archive's, in C)
         {"at": at, "event": "published", "id": story_id, "seq": seq, "file": source,
-         "path": path, "places": places.get(story_id, {})}
-        for story_id, (seq, source, path) in ordered]
-    implied = {path: (story_id, 0) for story_id, (_, _, path) in ordered}
+         "path": path, "places": orjson.Fragment(places or "{}")}
+        for story_id, seq, source, path, places in rows]
+    implied = {path: (story_id, 0) for story_id, _, _, path, _ in rows}
+    wanted = set(implied.values())
     for path, story_id, alias in db.execute("SELECT path, id, alias FROM paths ORDER BY path"):
-        if story_id in wanted and implied.get(path) != (story_id, alias):
+        if (story_id, 0) in wanted and implied.get(path) != (story_id, alias):
             events.append({"at": at, "event": "address", "path": path, "id": story_id,
                            "alias": bool(alias)})
     return events

@@ -279,10 +279,14 @@ class Ledger:
                 restore_rest(db, restored or Restored())
                 self.pending = None
             first = int(meta(db, "build_from", 1))  # type: ignore[call-overload]
-            self._script(_COMPLETE_BUILD, {"now": now, "first": first})
-            db.execute(GROUP_COUNTS.format(where="WHERE grp != 'site:' AND grp IN (SELECT "
-                                           "grp FROM members m JOIN stories s ON s.id = m.id "
-                                           "WHERE s.seq >= :first)"), {"first": first})
+            restored = first > 1  # after places the history gave: the new ones come next
+            self._script(_COMPLETE_BUILD.format(
+                offset="+ coalesce(g.slots, 0)" if restored else "",
+                join="LEFT JOIN groups g ON g.grp = x.grp" if restored else ""),
+                {"now": now, "first": first})
+            db.execute(GROUP_COUNTS.format(where="WHERE grp != 'site:'" + (
+                "" if first == 1 else " AND grp IN (SELECT grp FROM members m JOIN stories s "
+                "ON s.id = m.id WHERE s.seq >= :first)")), {"first": first})
             db.execute("DELETE FROM problems WHERE kind IN ('clash', 'shadow')")
             db.executemany("INSERT INTO problems VALUES (?, NULL, ?, 'clash', ?, 0)", [
                 (source, _clash(key.partition(":")[0]), key) for key, source, spelled, name
@@ -795,13 +799,13 @@ class Ledger:
 # the next places in their other groups, in that order.
 _COMPLETE_BUILD = """
 INSERT INTO members (grp, pos, id, live, date, name)
-    SELECT x.grp, row_number() OVER (PARTITION BY x.grp ORDER BY x.seq) - 1 + coalesce(g.slots, 0),
+    SELECT x.grp, row_number() OVER (PARTITION BY x.grp ORDER BY x.seq) - 1 {offset},
            x.id, 1, x.date, x.name
     FROM (SELECT j.value ->> 0 AS grp, j.value ->> 1 AS name, s.id AS id, s.seq AS seq,
                  f.date AS date
           FROM stories s JOIN files f ON f.source = s.source, json_each(f.groups) AS j
           WHERE j.value ->> 0 != 'site:' AND s.seq >= :first) x
-    LEFT JOIN groups g ON g.grp = x.grp
+    {join}
     ORDER BY 1, 2;
 INSERT OR REPLACE INTO paths (path, id, alias) SELECT path, id, alias FROM (
     SELECT s.path AS path, s.id AS id, 0 AS alias, s.seq AS seq, -1 AS k FROM stories s
