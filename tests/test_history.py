@@ -348,3 +348,29 @@ def test_a_first_build_from_the_history_interrupted_before_its_groups_finishes_a
     db.close()
     again = publish(root, clock=lambda: NOW)
     assert {p: again.get(p).data for p in paths} == before
+
+
+def test_lines_of_a_commit_that_never_happened_are_taken_back_at_the_next_start(
+        busy: Published, publish: Callable[..., Published]) -> None:
+    """The process dies after writing a change's lines and before the catalogue commits it:
+    those lines (past what the catalogue recorded, numbered from its next line) are taken
+    back; lines another copy's merge brought are kept."""
+    root = busy.root
+    history = root / "history" / "2026-05.jsonl"
+    committed = history.read_bytes()
+    next_n = int(busy.publisher.db.execute(
+        "SELECT value FROM meta WHERE key = 'history_n'").fetchone()[0])
+    busy.close()
+    ghost = json.dumps({"n": next_n, "at": "2026-05-28T20:30:00Z", "event": "published",
+                        "id": "urn:x:ghost", "seq": 9, "file": "content/world/ghost.md",
+                        "path": "world/ghost", "places": {"site:": 9}})
+    with open(history, "a") as handle:
+        handle.write(ghost + "\n")
+    publish(root, clock=lambda: NOW).close()
+    assert history.read_bytes() == committed
+    merged = json.dumps({"n": 2, "at": "2026-05-28T20:31:00Z", "event": "removed",
+                         "id": "urn:x:one", "file": None})  # another copy's line
+    with open(history, "a") as handle:
+        handle.write(merged + "\n")
+    publish(root, clock=lambda: NOW).close()
+    assert history.read_bytes() == committed + merged.encode() + b"\n"

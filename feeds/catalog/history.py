@@ -151,8 +151,10 @@ class HistoryLog:
         as this publisher left them."""
         if not self.write:
             return 0
-        if meta(db, "history_files") == compact_json(self.signatures()):
+        recorded = str(meta(db, "history_files") or "{}")
+        if recorded == compact_json(self.signatures()):
             return 0
+        self._take_back_uncommitted(db, orjson.loads(recorded))
         present = {text for _, _, text in self.lines()}
         missing = [line for (line,) in db.execute("SELECT line FROM history ORDER BY rowid")
                    if line not in present]
@@ -163,6 +165,29 @@ class HistoryLog:
             log.warning("%s/: %d lines the catalogue holds were missing: written back",
                         FOLDER, len(missing))
         return len(missing)
+
+    def _take_back_uncommitted(self, db: sqlite3.Connection,
+                               recorded: dict[str, list[int]]) -> None:
+        """Take back lines a commit that never happened left at the end of a file: the process
+        died between writing them and committing. They are exactly the bytes past the size
+        the catalogue recorded, in the same file, numbered from the catalogue's next line on;
+        a file changed otherwise (a git merge, an edit) is left as it is."""
+        first = int(meta(db, "history_n", 1))  # type: ignore[call-overload]
+        for name, (size, _, inode) in recorded.items():
+            path = self.folder / name
+            try:
+                info = path.stat()
+                if info.st_ino != inode or info.st_size <= size:
+                    continue
+                with open(path, "rb") as handle:
+                    handle.seek(size)
+                    tail = handle.read().decode("utf-8").splitlines()
+                if all(orjson.loads(line)["n"] >= first for line in tail if line.strip()):
+                    os.truncate(path, size)
+                    log.warning("%s/%s: %d lines of a change that was never committed were "
+                                "taken back", FOLDER, name, len(tail))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # not ours to take back
 
     def signatures(self) -> dict[str, list[int]]:
         """Return each history file's size, time and inode (what says it was changed)."""
