@@ -151,10 +151,10 @@ class HistoryLog:
         as this publisher left them."""
         if not self.write:
             return 0
-        recorded = str(meta(db, "history_files") or "{}")
-        if recorded == compact_json(self.signatures()):
+        recorded = str(meta(db, "history_files") or "")  # empty: not known (a migration)
+        if recorded and recorded == compact_json(self.signatures()):
             return 0
-        self._take_back_uncommitted(db, orjson.loads(recorded))
+        self._take_back_uncommitted(db, orjson.loads(recorded or "{}"))
         present = {text for _, _, text in self.lines()}
         missing = [line for (line,) in db.execute("SELECT line FROM history ORDER BY rowid")
                    if line not in present]
@@ -241,12 +241,12 @@ def _fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-# Replay state: a story is [key, file, path, live, removed_at], its key (recorded seq, time,
-# n, id) the order of first publication; a place is [key, live, removed_at, taken], its key
-# (recorded place, time, n, id), taken the recorded places taken when it left. Lists, not
-# records: a whole archive's history is a million of them.
+# Replay state, as lists (a whole archive's history is a million of them): a story is
+# [recorded seq, time, n, id, file, path, live, removed_at, its places by group], a place
+# [recorded place, time, n, id, live, removed_at, taken]; the first four are the order.
 _Story = list[Any]
 _Place = list[Any]
+_LIVE, _REMOVED_AT, _TAKEN = 4, 5, 6  # (of a place)
 
 
 @dataclass(slots=True)
@@ -285,79 +285,84 @@ def replay(found: Iterator[tuple[str, int, str]]) -> Restored:
                 "so it is left out: restore it from git, or delete it."), warning=True))
     events.sort(key=lambda e: e[:3])
     stories: dict[str, _Story] = {}
-    places: dict[tuple[str, str], _Place] = {}
+    groups: dict[str, list[_Place]] = {}  # each group's places, in the order they were made
     paths: dict[str, tuple[str, int]] = {}
     for n, at, text, event in events:
         restored.lines.append(text)
         restored.next_n = max(restored.next_n, n + 1)
         restored.newest = max(restored.newest, at)
-        _apply(event, n, at, stories, places, paths)
-    _resolve(restored, stories, places, paths)
+        _apply(event, n, at, stories, groups, paths)
+    _resolve(restored, stories, groups, paths)
     return restored
 
 
 def _apply(event: Event, n: int, at: int, stories: dict[str, _Story],
-           places: dict[tuple[str, str], _Place], paths: dict[str, tuple[str, int]]) -> None:
+           groups: dict[str, list[_Place]], paths: dict[str, tuple[str, int]]) -> None:
     kind, story_id = event["event"], str(event["id"])
     story = stories.get(story_id)
     if kind == "published":
         if story is not None:
             return  # published in two copies: the first publication is kept
+        own: dict[str, _Place] = {}
         path = str(event["path"])
-        stories[story_id] = [(int(event["seq"]), at, n, story_id), event["file"], path, True,
-                             None]
+        stories[story_id] = [int(event["seq"]), at, n, story_id, event["file"], path, True,
+                             None, own]
         for group, place in dict(event["places"]).items():
-            if (group, story_id) not in places:
-                places[group, story_id] = [(int(place), at, n, story_id), True, None, None]
+            own[group] = entry = [int(place), at, n, story_id, True, None, None]
+            found = groups.get(group)
+            if found is None:
+                groups[group] = [entry]
+            else:
+                found.append(entry)
         paths[path] = (story_id, 0)
     elif kind == "address":
         paths[str(event["path"])] = (story_id, int(bool(event["alias"])))
     elif story is None:
         return  # about a story this history never saw published: nothing to place
     elif kind in ("joined", "left"):
-        key = (str(event["group"]), story_id)
-        place = places.get(key)
-        if place is None:
-            place = places[key] = [(int(event["place"]), at, n, story_id), True, None, None]
-        joined = kind == "joined"
-        place[1:] = [True, None, None] if joined else [False, at, int(event["taken"])]
+        group = str(event["group"])
+        entry = story[8].get(group)
+        if entry is None:
+            story[8][group] = entry = [int(event["place"]), at, n, story_id, True, None, None]
+            groups.setdefault(group, []).append(entry)
+        entry[_LIVE:] = [True, None, None] if kind == "joined" else [False, at,
+                                                                     int(event["taken"])]
     elif kind == "removed":
-        story[1], story[3], story[4] = event["file"], False, at
+        story[4], story[6], story[7] = event["file"], False, at
     else:  # returned, moved
-        story[1], story[2], story[3], story[4] = event["file"], str(event["path"]), True, None
-        paths[story[2]] = (story_id, 0)
+        story[4], story[5], story[6], story[7] = event["file"], str(event["path"]), True, None
+        paths[story[5]] = (story_id, 0)
 
 
-def _resolve(restored: Restored, stories: dict[str, _Story],
-             places: dict[tuple[str, str], _Place], paths: dict[str, tuple[str, int]]) -> None:
-    """Number stories and places densely in their recorded order (one copy: as recorded)."""
-    groups_of: dict[str, list[str]] = {}
-    by_group: dict[str, list[tuple[tuple[Any, ...], str, _Place]]] = {}
-    for (group, story_id), place in places.items():
-        if story_id in stories:
-            by_group.setdefault(group, []).append((place[0], story_id, place))
+def _resolve(restored: Restored, stories: dict[str, _Story], groups: dict[str, list[_Place]],
+             paths: dict[str, tuple[str, int]]) -> None:
+    """Number stories and places densely in their recorded order: one copy's are already so,
+    and kept as they are; two copies' are sorted by (recorded number, time, n, id)."""
     rows = restored.members
-    for group, members in sorted(by_group.items()):
-        members.sort(key=_first)
-        recorded = [m[0][0] for m in members]
-        dense = recorded[0] == 0 and recorded[-1] == len(recorded) - 1 and \
-            len(set(recorded)) == len(recorded)  # one copy: places already as they were
-        for pos, (_, story_id, (_, live, removed_at, taken)) in enumerate(members):
-            if taken is not None and not dense:  # places taken then, in the merged order
+    for group in sorted(groups):
+        entries = groups[group]
+        as_recorded = all(entry[0] == pos for pos, entry in enumerate(entries))
+        if not as_recorded:
+            entries.sort(key=_order)
+            recorded = [entry[0] for entry in entries]
+        for pos, entry in enumerate(entries):
+            taken = entry[_TAKEN]
+            if taken is not None and not as_recorded:  # places taken then, in the merged order
                 taken = bisect.bisect_left(recorded, taken)
-            rows.append((group, pos, story_id, int(live), removed_at, taken))
-            if live:
-                groups_of.setdefault(story_id, []).append(group)
-    ordered = sorted(stories.items(), key=lambda item: item[1][0])
-    for seq, (story_id, (_, file, path, live, removed_at)) in enumerate(ordered, start=1):
-        restored.stories.append((story_id, seq, file, path, int(live), removed_at,
-                                 compact_json(groups_of.get(story_id, []))))
+            rows.append((group, pos, entry[3], int(entry[_LIVE]), entry[_REMOVED_AT], taken))
+    ordered = list(stories.values())
+    if not all(story[0] == seq for seq, story in enumerate(ordered, start=1)):
+        ordered.sort(key=_order)
+    for seq, story in enumerate(ordered, start=1):
+        live = sorted(group for group, entry in story[8].items() if entry[_LIVE])
+        restored.stories.append((story[3], seq, story[4], story[5], int(story[6]), story[7],
+                                 compact_json(live)))
     restored.paths = [(path, story_id, alias) for path, (story_id, alias) in paths.items()
                       if story_id in stories]
 
 
-def _first(item: tuple[Any, ...]) -> Any:
-    return item[0]
+def _order(item: list[Any]) -> tuple[Any, ...]:
+    return (item[0], item[1], item[2], item[3])
 
 
 # What a catalogue already holds, as events (a first build's stories; a catalogue from before
