@@ -136,6 +136,7 @@ def test_a_site_started_by_the_installed_feeds_serves_checks_and_builds(
         (site / "content" / "world" / "harbour.md").write_text(
             story_text("The harbour reopens", "2026-01-05T09:00", id='"urn:x:harbour"'))
         _wait_for(base + "/world/rss.xml", lambda body: b"The harbour reopens" in body)
+        assert (site / "history").is_dir()  # the publication history, beside content/
     finally:
         stop_group(server)
         log.close()
