@@ -368,32 +368,36 @@ def _order(item: list[Any]) -> tuple[Any, ...]:
 # What a catalogue already holds, as events (a first build's stories; a catalogue from before
 # the history existed) ----------------------------------------------------------------------
 
-def published_events(db: sqlite3.Connection, first_seq: int, at: int) -> list[Event]:
-    """Return a ``published`` event for each story numbered ``first_seq`` or later, with every
-    place it has (live or left), then the ``address`` events its paths need."""
+def published_events(db: sqlite3.Connection, first_seq: int, at: int,
+                     chunk: int = 20_000) -> Iterator[list[Event]]:
+    """Yield, ``chunk`` stories at a time (a whole archive's lines at once would double a
+    first build's memory), a ``published`` event for each story numbered ``first_seq`` or
+    later, with every place it has (live or left); then the ``address`` events its paths
+    need."""
     some = "" if first_seq == 1 else "WHERE id IN (SELECT id FROM stories WHERE seq >= ?1)"
     rows = db.execute(
         "SELECT s.id, s.seq, s.source, s.path, p.places FROM stories s LEFT JOIN "
         f"(SELECT id, json_group_object(grp, pos) AS places FROM members {some} GROUP BY id) p "
-        "ON p.id = s.id WHERE s.seq >= ?1 ORDER BY s.seq", (first_seq,)).fetchall()
-    events: list[Event] = [  # (the places as SQLite wrote them: a whole archive's, in C)
-        {"at": at, "event": "published", "id": story_id, "seq": seq, "file": source,
-         "path": path, "places": orjson.Fragment(places or "{}")}
-        for story_id, seq, source, path, places in rows]
-    implied = {path: (story_id, 0) for story_id, _, _, path, _ in rows}
+        "ON p.id = s.id WHERE s.seq >= ?1 ORDER BY s.seq", (first_seq,))
+    implied: dict[str, tuple[str, int]] = {}
+    while found := rows.fetchmany(chunk):
+        yield [  # (the places as SQLite wrote them: a whole archive's, in C)
+            {"at": at, "event": "published", "id": story_id, "seq": seq, "file": source,
+             "path": path, "places": orjson.Fragment(places or "{}")}
+            for story_id, seq, source, path, places in found]
+        implied.update((path, (story_id, 0)) for story_id, _, _, path, _ in found)
     wanted = set(implied.values())
-    for path, story_id, alias in db.execute("SELECT path, id, alias FROM paths ORDER BY path"):
-        if (story_id, 0) in wanted and implied.get(path) != (story_id, alias):
-            events.append({"at": at, "event": "address", "path": path, "id": story_id,
-                           "alias": bool(alias)})
-    return events
+    yield [{"at": at, "event": "address", "path": path, "id": story_id, "alias": bool(alias)}
+           for path, story_id, alias in db.execute(
+               "SELECT path, id, alias FROM paths ORDER BY path")
+           if (story_id, 0) in wanted and implied.get(path) != (story_id, alias)]
 
 
 def snapshot(db: sqlite3.Connection, at: int) -> list[Event]:
     """Return events that replay to the whole ledger as it is: every story published (at
     ``at``: the catalogue cannot say when), then every place left and story removed, at
     the second it happened."""
-    events = published_events(db, 1, at)
+    events = [event for events in published_events(db, 1, at) for event in events]
     later: list[Event] = [
         {"at": removed_at, "event": "left", "id": story_id, "group": group, "place": pos,
          "taken": taken}

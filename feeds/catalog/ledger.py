@@ -305,7 +305,8 @@ class Ledger:
             batch = Batch(now, self._next_stamp(), keys=keys)
             set_meta(db, "complete", 1)
             self._stamp(batch)
-            self._record(published_events(db, first, int(now)), int(now))
+            for events in published_events(db, first, int(now)):
+                self._record(events, int(now))
         return batch.keys
 
     def _script(self, script: str, values: dict[str, object]) -> None:
