@@ -17,10 +17,11 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from feeds.catalog.history import HistoryLog, replay
+from feeds.catalog.history import HistoryLog
 from feeds.catalog.ledger import Ledger
 from feeds.catalog.migrations import UNREADABLE
 from feeds.catalog.publisher import Publisher
+from feeds.catalog.replay import replay
 from feeds.catalog.store import catalog_path
 from feeds.cli import main
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.catalog.history import replay
 from feeds.catalog.migrations import MIGRATIONS, Unreadable, migrate
+from feeds.catalog.replay import replay
 from feeds.catalog.store import SCHEMA_VERSION, catalog_path, meta
 
 from .conftest import REPO, Published

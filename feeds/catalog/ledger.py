@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 from ..site.config import Settings
 from ..site.story import compact_json
 from .groups import SITE
-from .history import Event, HistoryLog, Restored, published_events, replay
+from .history import Event, HistoryLog, published_events
 from .parsing import Parsed
+from .replay import Restored, replay
 from .restore import GROUP_COUNTS, Claim, restore, restore_rest
 from .store import meta, now_stamp, set_meta, transaction
 
@@ -269,7 +270,8 @@ class Ledger:
     def complete(self, now: float) -> set[str]:
         """Add what a first build left for later: every section, tag and author group, the
         paths, media and problems (a second version; workers answer 503 for a group
-        until then, never 404)."""
+        until then, never 404), and write the build's publications down in the history
+        (after a history: its other groups' places and its lines first)."""
         db = self.db
         with self._recorded(), transaction(db):
             if meta(db, "restore_pending", 0):
@@ -279,10 +281,10 @@ class Ledger:
                 restore_rest(db, restored or Restored())
                 self.pending = None
             first = int(meta(db, "build_from", 1))  # type: ignore[call-overload]
-            restored = first > 1  # after places the history gave: the new ones come next
+            after = first > 1  # after the places a history gave: the new ones come next
             self._script(_COMPLETE_BUILD.format(
-                offset="+ coalesce(g.slots, 0)" if restored else "",
-                join="LEFT JOIN groups g ON g.grp = x.grp" if restored else ""),
+                offset="+ coalesce(g.slots, 0)" if after else "",
+                join="LEFT JOIN groups g ON g.grp = x.grp" if after else ""),
                 {"now": now, "first": first})
             db.execute(GROUP_COUNTS.format(where="WHERE grp != 'site:'" + (
                 "" if first == 1 else " AND grp IN (SELECT grp FROM members m JOIN stories s "

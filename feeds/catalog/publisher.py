@@ -46,10 +46,11 @@ from ..site.files import (
 )
 from ..site.ids import Attempt, IdWriter, Outcome, id_line
 from ..site.media import media_suffix
-from .history import HistoryLog, replay
+from .history import HistoryLog
 from .ledger import Ledger
 from .migrations import UNREADABLE, is_damaged, open_catalog, set_aside
 from .parsing import FILE_DEADLINE, ParsePool
+from .replay import replay
 from .status import StatusBoard
 from .store import (
     CATALOG_FILE,
@@ -169,7 +170,8 @@ class Publisher:
         beside where it will be, from the history when the site has one."""
         path = self.catalog
         self._building = not path.exists()
-        self._rebuilt: Problem | None = None
+        self._rebuilt: Problem | None = None  # why a catalogue was rebuilt (a /healthz warning)
+        self._restored_keys: set[str] = set()  # what a build from a history changed
         if not self._building:
             opened, self._rebuilt = open_catalog(path)
             if opened is None:
@@ -203,7 +205,8 @@ class Publisher:
         self.db.executescript(PUBLISHER_INDEXES)
         log.info("first build: sections, tags and authors live %.1f s later",
                  time.monotonic() - started)
-        self._committed(self._restored_keys)  # what changed since the history: caches told
+        if self._restored_keys:  # what the files changed since the history: caches are told
+            self._committed(self._restored_keys)
 
     def _pool(self) -> ParsePool:
         return ParsePool(self.root, self.settings, self.processes,
@@ -302,7 +305,6 @@ class Publisher:
 
     def _first_build(self, sources: list[str]) -> None:
         """Build a new catalogue from the files, starting from the history if there is one."""
-        self._restored_keys: set[str] = set()
         warnings = [self._rebuilt] if self._rebuilt else []
         if not self.history.files():
             self.ledger.build(self.pool.parse(sources), self.clock())

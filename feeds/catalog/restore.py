@@ -22,7 +22,7 @@ import sqlite3
 
 import orjson
 
-from .history import Restored
+from .replay import Restored
 from .store import set_meta
 
 # A claim as a first build collects it: (date, source, id, path, group keys, groups with
