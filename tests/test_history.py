@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -375,3 +376,29 @@ def test_lines_of_a_commit_that_never_happened_are_taken_back_at_the_next_start(
         handle.write(merged + "\n")
     publish(root, clock=lambda: NOW).close()
     assert history.read_bytes() == committed + merged.encode() + b"\n"
+
+
+def test_two_copies_histories_replay_to_one_ledger_in_any_order() -> None:
+    def line(n: int, at: str, event: str, **fields: object) -> str:
+        return json.dumps({"n": n, "at": f"2026-05-28T20:{at}Z", "event": event, **fields})
+
+    def published(n: int, at: str, name: str, seq: int, place: int) -> str:
+        return line(n, at, "published", id=f"urn:x:{name}", seq=seq,
+                    file=f"content/{name}.md", path=name, places={"site:": place})
+
+    shared = [published(1, "00:00", "a", 1, 0), published(2, "00:00", "b", 2, 1)]
+    office = shared + [published(3, "00:10", "c", 3, 2),
+                       line(4, "00:20", "removed", id="urn:x:b", file=None),
+                       line(5, "00:20", "left", id="urn:x:b", group="site:", place=1, taken=3)]
+    laptop = shared + [published(3, "00:15", "d", 3, 2)]
+    merged = office + laptop  # git's union merge: both sides' lines, the shared ones once
+    for order in (merged, merged[::-1], sorted(merged)):
+        found = replay(iter(("history/2026-05.jsonl", n, text)
+                            for n, text in enumerate(order, start=1)))
+        assert [(s[0], s[1], s[4]) for s in found.stories] == [
+            ("urn:x:a", 1, 1), ("urn:x:b", 2, 0), ("urn:x:c", 3, 1), ("urn:x:d", 4, 1)]
+        left = int(datetime(2026, 5, 28, 20, 0, 20, tzinfo=UTC).timestamp())
+        assert found.members == [  # b left when c and d had both come: four places taken
+            ("site:", 0, "urn:x:a", 1, None, None), ("site:", 1, "urn:x:b", 0, left, 4),
+            ("site:", 2, "urn:x:c", 1, None, None), ("site:", 3, "urn:x:d", 1, None, None)]
+        assert found.next_n == 6 and found.problems == []

@@ -21,12 +21,14 @@ from ..site.story import compact_json
 from .history import EVENTS, Event, seconds
 from .store import Problem
 
-# Replay state, as lists (a whole archive's history is a million of them): a story is
-# [recorded seq, time, n, id, file, path, live, removed_at, its places by group], a place
-# [recorded place, time, n, id, live, removed_at, taken]; the first four are the order.
+FIELDS = {kind: frozenset(("n", "at", *fields)) for kind, fields in EVENTS.items()}
+
+# Replay state, as lists (a whole archive's history is a million places): a story is
+# [recorded seq, time, n, id, file, path, live, removed_at, places, changed]: ``places`` maps
+# each group it ever joined to its recorded place, ``changed`` (None for most) each group
+# whose place it joined or left after its publication to [time, n, live, removed_at, taken].
 _Story = list[Any]
-_Place = list[Any]
-_LIVE, _REMOVED_AT, _TAKEN = 4, 5, 6  # (of a place)
+_PLACES, _CHANGED = 8, 9
 
 
 @dataclass(slots=True)
@@ -56,7 +58,7 @@ def replay(found: Iterator[tuple[str, int, str]]) -> Restored:
         try:
             event = orjson.loads(text)
             at = seconds(event["at"])
-            if not all(k in event for k in EVENTS[event["event"]]):
+            if not event.keys() >= FIELDS[event["event"]] or not _valid(event):
                 raise KeyError(event["event"])
             events.append((int(event["n"]), at, text, event))
         except (ValueError, KeyError, TypeError):
@@ -65,35 +67,35 @@ def replay(found: Iterator[tuple[str, int, str]]) -> Restored:
                 "so it is left out: restore it from git, or delete it."), warning=True))
     events.sort(key=lambda e: e[:3])
     stories: dict[str, _Story] = {}
-    groups: dict[str, list[_Place]] = {}  # each group's places, in the order they were made
     paths: dict[str, tuple[str, int]] = {}
     for n, at, text, event in events:
         restored.lines.append(text)
         restored.next_n = max(restored.next_n, n + 1)
         restored.newest = max(restored.newest, at)
-        _apply(event, n, at, stories, groups, paths)
-    _resolve(restored, stories, groups, paths)
+        _apply(event, n, at, stories, paths)
+    _resolve(restored, stories, paths)
     return restored
 
 
+def _valid(event: Event) -> bool:
+    """Tell whether an event's fields have the types replay relies on."""
+    if event["event"] == "published":
+        places = event["places"]
+        return isinstance(places, dict) and set(map(type, places.values())) <= {int} and \
+            min(places.values(), default=0) >= 0
+    return event["event"] not in ("joined", "left") or type(event["place"]) is int
+
+
 def _apply(event: Event, n: int, at: int, stories: dict[str, _Story],
-           groups: dict[str, list[_Place]], paths: dict[str, tuple[str, int]]) -> None:
+           paths: dict[str, tuple[str, int]]) -> None:
     kind, story_id = event["event"], str(event["id"])
     story = stories.get(story_id)
     if kind == "published":
         if story is not None:
             return  # published in two copies: the first publication is kept
-        own: dict[str, _Place] = {}
         path = str(event["path"])
         stories[story_id] = [int(event["seq"]), at, n, story_id, event["file"], path, True,
-                             None, own]
-        for group, place in dict(event["places"]).items():
-            own[group] = entry = [int(place), at, n, story_id, True, None, None]
-            found = groups.get(group)
-            if found is None:
-                groups[group] = [entry]
-            else:
-                found.append(entry)
+                             None, event["places"], None]
         paths[path] = (story_id, 0)
     elif kind == "address":
         paths[str(event["path"])] = (story_id, int(bool(event["alias"])))
@@ -101,12 +103,15 @@ def _apply(event: Event, n: int, at: int, stories: dict[str, _Story],
         return  # about a story this history never saw published: nothing to place
     elif kind in ("joined", "left"):
         group = str(event["group"])
-        entry = story[8].get(group)
-        if entry is None:
-            story[8][group] = entry = [int(event["place"]), at, n, story_id, True, None, None]
-            groups.setdefault(group, []).append(entry)
-        entry[_LIVE:] = [True, None, None] if kind == "joined" else [False, at,
-                                                                     int(event["taken"])]
+        changed = story[_CHANGED] = story[_CHANGED] or {}
+        state = changed.get(group)
+        if state is None:
+            if group not in story[_PLACES]:  # a group joined after its publication
+                story[_PLACES] = {**story[_PLACES], group: event["place"]}
+                state = changed[group] = [at, n, True, None, None]
+            else:
+                state = changed[group] = [story[1], story[2], True, None, None]
+        state[2:] = [True, None, None] if kind == "joined" else [False, at, int(event["taken"])]
     elif kind == "removed":
         story[4], story[6], story[7] = event["file"], False, at
     else:  # returned, moved
@@ -114,33 +119,58 @@ def _apply(event: Event, n: int, at: int, stories: dict[str, _Story],
         paths[story[5]] = (story_id, 0)
 
 
-def _resolve(restored: Restored, stories: dict[str, _Story], groups: dict[str, list[_Place]],
+def _resolve(restored: Restored, stories: dict[str, _Story],
              paths: dict[str, tuple[str, int]]) -> None:
     """Number stories and places densely in their recorded order: one copy's are already so,
     and kept as they are; two copies' are sorted by (recorded number, time, n, id)."""
-    rows = restored.members
-    for group in sorted(groups):
-        entries = groups[group]
-        as_recorded = all(entry[0] == pos for pos, entry in enumerate(entries))
-        if not as_recorded:
-            entries.sort(key=_order)
-            recorded = [entry[0] for entry in entries]
-        for pos, entry in enumerate(entries):
-            taken = entry[_TAKEN]
-            if taken is not None and not as_recorded:  # places taken then, in the merged order
-                taken = bisect.bisect_left(recorded, taken)
-            rows.append((group, pos, entry[3], int(entry[_LIVE]), entry[_REMOVED_AT], taken))
     ordered = list(stories.values())
     if not all(story[0] == seq for seq, story in enumerate(ordered, start=1)):
-        ordered.sort(key=_order)
+        ordered.sort(key=lambda story: (story[0], story[1], story[2], story[3]))
+    sizes: dict[str, int] = {}
+    for story in ordered:
+        for group in story[_PLACES]:
+            sizes[group] = sizes.get(group, 0) + 1
+    slots: dict[str, list[Any]] = {group: [None] * size for group, size in sizes.items()}
+    merged: set[str] = set()  # groups whose recorded places collide or leave gaps
+    for story in ordered:
+        for group, place in story[_PLACES].items():
+            taken = slots[group]
+            if place < len(taken) and taken[place] is None:
+                taken[place] = story
+            else:
+                merged.add(group)
+    rows = restored.members
+    for group in sorted(slots):
+        if group in merged:
+            _renumber(rows, group, ordered)
+            continue
+        for pos, story in enumerate(slots[group]):
+            state = story[_CHANGED] and story[_CHANGED].get(group)
+            rows.append((group, pos, story[3], 1, None, None) if not state else
+                        (group, pos, story[3], int(state[2]), state[3], state[4]))
     for seq, story in enumerate(ordered, start=1):
-        live = sorted(group for group, entry in story[8].items() if entry[_LIVE])
+        changed = story[_CHANGED] or {}
+        live = sorted(group for group in story[_PLACES]
+                      if group not in changed or changed[group][2])
         restored.stories.append((story[3], seq, story[4], story[5], int(story[6]), story[7],
                                  compact_json(live)))
     restored.paths = [(path, story_id, alias) for path, (story_id, alias) in paths.items()
                       if story_id in stories]
 
 
-def _order(item: list[Any]) -> tuple[Any, ...]:
-    return (item[0], item[1], item[2], item[3])
-
+def _renumber(rows: list[tuple[str, int, str, int, int | None, int | None]], group: str,
+              stories: list[_Story]) -> None:
+    """Number a group's places that two copies recorded (colliding, or with gaps): in the
+    order of (recorded place, time, n, id), and each ``taken`` counted in that order."""
+    entries = []
+    for story in stories:
+        place = story[_PLACES].get(group)
+        if place is not None:
+            state = (story[_CHANGED] or {}).get(group) or [story[1], story[2], True, None, None]
+            entries.append((place, state[0], state[1], story[3], state))
+    entries.sort(key=lambda entry: entry[:4])
+    recorded = [entry[0] for entry in entries]
+    for pos, (_, _, _, story_id, (_, _, live, removed_at, taken)) in enumerate(entries):
+        if taken is not None:
+            taken = bisect.bisect_left(recorded, taken)
+        rows.append((group, pos, story_id, int(live), removed_at, taken))
