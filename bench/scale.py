@@ -15,9 +15,12 @@ One round of one size:
    connections until it answers 200: the figure is launch to that 200. The server then
    runs until ``/healthz`` says its publisher is running (the first build is whole), which
    is timed too, and the publisher's peak RSS (``VmHWM``) is noted; then it is stopped.
-2. Restart: the same copy, launched again with the ``.feeds/`` that server left: launch to
+2. First start from the history: the same copy without ``.feeds/`` but with the
+   ``history/`` the first start wrote (a new server from the site's folder): launch to the
+   first 200, and until the publisher runs, as in 1.
+3. Restart: the same copy, launched again with the ``.feeds/`` that server left: launch to
    the first 200.
-3. Worker memory: on the restarted server, once its publisher is running, the site's and
+4. Worker memory: on the restarted server, once its publisher is running, the site's and
    every section's feeds (RSS, Atom, JSON Feed) and 1,000 story pages (spread evenly over
    the sorted story files) are fetched. Each fetch opens a new connection and asks
    ``/healthz`` on it first, which names the worker serving that connection, then asks
@@ -25,11 +28,11 @@ One round of one size:
    worker has served it. Then each worker's PSS is read (the ``Pss:`` line of
    ``/proc/<pid>/smaps_rollup``); the figure is the larger. The workers are the pids that
    ``/healthz`` names, checked to descend from the server and not to be its publisher.
-4. Publication: still on that server, 50 new story files (unique title and id, dated now)
+5. Publication: still on that server, 50 new story files (unique title and id, dated now)
    are written one at a time; each counts as served when every worker's ``/healthz``
    reports one more story (``bench.latency``). The figures are each round's p50 and p99
    (nearest rank; a publication not served within 10 s counts as 10 s).
-5. An archive without ids: the twin without ``id:`` lines, launched with no ``.feeds/``.
+6. An archive without ids: the twin without ``id:`` lines, launched with no ``.feeds/``.
    From launch, a thread reads the first 200 bytes of every story file not yet seen with
    an ``id:`` line, in passes 0.1 s apart (bounded in time), until every file has one:
    the figure is launch to then. While the ids are being written (a hundredth of the files
@@ -112,6 +115,7 @@ MISS_RUN = 300  # a pass stops after this many files in a row without an id (ids
 # What one round measures, by figure.
 FIRST, BUILT, PEAK, RESTART, PSS = "first", "built", "peak", "restart", "pss"
 P50, P99, BARE_FIRST, IDS, DURING = "p50", "p99", "bare first", "ids", "during"
+HISTORY_FIRST, HISTORY_BUILT = "history first", "history built"
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +263,8 @@ def measure_size(size: int, seed: int, rounds: int, work: Path) -> Samples:
         print(f"{size:,} stories, round {number}/{rounds}:", flush=True)
         label = f"round {number}"
         root, log = work / f"site-{size}-{number}", work / f"feeds-{size}-{number}.log"
-        _guarded(samples, (FIRST, BUILT, PEAK, RESTART, PSS, P50, P99), label, log,
+        _guarded(samples, (FIRST, BUILT, PEAK, HISTORY_FIRST, HISTORY_BUILT, RESTART, PSS, P50,
+                           P99), label, log,
                  functools.partial(served_site, with_ids, root, log, samples, targets))
         root, log = work / f"bare-{size}-{number}", work / f"bare-{size}-{number}.log"
         _guarded(samples, (BARE_FIRST, IDS, DURING), label, log,
@@ -286,6 +291,7 @@ def served_site(source: Path, root: Path, log: Path, samples: Samples, targets: 
     copy_site(source, root)
     try:
         first_start(root, log, samples, targets)
+        from_history(root, log, samples, targets)
         restart(root, log, samples, targets)
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -313,6 +319,25 @@ def first_start(root: Path, log: Path, samples: Samples, targets: Targets) -> No
             samples.add(PEAK, peak)
     print(f"  first start: {seconds:.2f} s to the first 200, publisher running after "
           f"{built:.1f} s, its peak RSS {(peak or 0) / MB:.0f} MB", flush=True)
+
+
+def from_history(root: Path, log: Path, samples: Samples, targets: Targets) -> None:
+    """Time a first start from the history the first start wrote, without ``.feeds/``."""
+    if not (root / "history").is_dir():
+        raise RuntimeError("the first start wrote no history/")
+    shutil.rmtree(root / ".feeds")
+    with launch_feeds(root, log, WORKERS) as server:
+        seconds = wait_for_200(server.process, server.port, server.started,
+                               _start_bound(targets.first_start))
+        samples.add(HISTORY_FIRST, seconds)
+        late = wait_for_publisher(server.port, _publisher_bound(targets))
+        built = time.perf_counter() - server.started
+        if late:
+            samples.doubt(HISTORY_BUILT, late)
+        else:
+            samples.add(HISTORY_BUILT, built)
+    print(f"  first start from history/: {seconds:.2f} s to the first 200, publisher running "
+          f"after {built:.1f} s", flush=True)
 
 
 def restart(root: Path, log: Path, samples: Samples, targets: Targets) -> None:
@@ -617,6 +642,10 @@ def size_figures(samples: Samples, hugo: HugoResult | None) -> list[Figure]:
         _figure(samples, BUILT, f"{name}first start -> publisher running (s)", None, "s"),
         _figure(samples, PEAK, f"{name}publisher peak RSS, first build (MB)", None, "MB",
                 tuple(v / MB for v in beside.peak_rss) if beside else None, scale=1 / MB),
+        _figure(samples, HISTORY_FIRST, f"{name}first start from history/ (s to 1st 200)",
+                targets.first_start, "s"),
+        _figure(samples, HISTORY_BUILT, f"{name}from history/ -> publisher running (s)", None,
+                "s"),
         _figure(samples, RESTART, f"{name}restart, .feeds/ kept (s to 1st 200)",
                 targets.restart, "s"),
         _figure(samples, PSS, f"{name}worker PSS after {STORY_PAGES + 3 + 3 * len(SECTIONS):,} "

@@ -15,6 +15,7 @@ from flask import Flask
 from . import ROOT_VARIABLE
 from .site.urlspace import STATIC
 from .web import views
+from .web.accesslog import ACCESS_VARIABLE, AccessLog
 from .web.fastpath import FastPath
 from .web.worker import Worker
 
@@ -35,4 +36,6 @@ def create_app(root: str | Path | None = None, follow: bool = True) -> Flask:
     app.extensions["feeds"] = worker
     views.init_app(app)
     app.wsgi_app = FastPath(worker, app.wsgi_app)  # type: ignore[method-assign]
+    if os.environ.get(ACCESS_VARIABLE):  # feeds serve --access-log
+        app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
     return app

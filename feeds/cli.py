@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import sys
 import tempfile
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from . import ROOT_VARIABLE, __version__
+from . import ROOT_VARIABLE, __version__, logs
 from .catalog.publisher import Publisher
 from .catalog.store import Problem
 from .errors import FeedsError
 from .site.config import load_settings
+from .site.newsite import NewSite, create_site
 from .site.newstory import create_story
 
 log = logging.getLogger(__name__)
@@ -27,8 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # `check` prints each problem itself; the server logs them instead.
     quiet = logging.ERROR if args.run is _check else logging.WARNING
-    logging.basicConfig(level=logging.INFO if args.verbose else quiet,
-                        format="%(levelname)s %(name)s: %(message)s")
+    role = {_serve: "serve", _publish: "publisher"}.get(args.run, "feeds")
+    logs.configure(role, logging.INFO if args.verbose else quiet)
     root = Path(args.root or os.environ.get(ROOT_VARIABLE) or ".").resolve()
     try:
         status: int = args.run(args, root)
@@ -65,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8,
                        help="request threads per worker; answers come from memory, so a few "
                             "suffice (default: %(default)s)")
+    serve.add_argument("--access-log", action="store_true",
+                       help="log one line per request on standard output, in the Combined Log "
+                            "Format that Apache and nginx write (default: off)")
     serve.add_argument("--debug", action="store_true",
                        help="use Flask's development server instead (one process; "
                             "never in production)")
@@ -93,6 +98,22 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--processes", type=int, metavar="N",
                        help="worker processes for a full build (default: one per core)")
     build.set_defaults(run=_build)
+
+    init = commands.add_parser(
+        "init", parents=[common],
+        help="start a new site in DIR: a commented config.yaml, a welcome story, .gitignore")
+    init.add_argument("folder", nargs="?", metavar="DIR", type=Path,
+                      help="the folder to start the site in, made if needed (default: --root, "
+                           "or the current folder)")
+    init.add_argument("--title", help="the site's name (default: feeds)")
+    init.add_argument("--base-url", metavar="URL",
+                      help="the public address the site is read at, such as "
+                           "https://news.example/ (default: http://127.0.0.1:8000/)")
+    init.add_argument("--timezone", metavar="ZONE",
+                      help="IANA time zone for dates written without an offset, such as "
+                           "Europe/London (default: UTC)")
+    init.add_argument("--author", metavar="NAME", help="the default author of the stories")
+    init.set_defaults(run=_init)
 
     new = commands.add_parser("new", parents=[common],
                               help="write a new story file, ready to edit, and print its path")
@@ -141,7 +162,7 @@ def _serve(args: argparse.Namespace, root: Path) -> int:
     from .serve import serve
 
     return serve(root, args.host, args.port, args.workers, args.threads, args.debug,
-                 args.verbose)
+                 args.verbose, args.access_log)
 
 
 def _publish(args: argparse.Namespace, root: Path) -> int:
@@ -157,7 +178,8 @@ def _check(args: argparse.Namespace, root: Path) -> int:
         print(Problem(error.path or "config.yaml", error.line, error.message))
         return 1
     with tempfile.TemporaryDirectory(prefix="feeds-check-") as state:
-        publisher = Publisher(root, state=Path(state), write_ids=False, status=False)
+        publisher = Publisher(root, state=Path(state), write_ids=False, status=False,
+                              history=False)  # reads history/, writes nothing in the site
         try:
             publisher.sync()
             problems = publisher.problem_list()
@@ -206,6 +228,19 @@ def _build(args: argparse.Namespace, root: Path) -> int:
             out.with_name(out.name + ".nginx.conf")
         written = write_nginx_conf(summary, conf)
         print(f"feeds build: {'wrote' if written else 'kept'} {conf}")
+    return 0
+
+
+def _init(args: argparse.Namespace, root: Path) -> int:
+    folder = args.folder.resolve() if args.folder is not None else root
+    wanted = NewSite(args.title, args.base_url, args.timezone, args.author)
+    written = create_site(folder, wanted, datetime.now(UTC))
+    shown = os.path.relpath(folder) if folder.is_relative_to(Path.cwd()) else str(folder)
+    print(f"feeds init: started a site in {shown}")
+    for path in written:
+        print(f"  {path.relative_to(folder).as_posix()}")
+    move = "" if folder == Path.cwd() else f"cd {shlex.quote(shown)} && "
+    print(f"Next: {move}feeds serve, and open http://127.0.0.1:8000/")
     return 0
 
 

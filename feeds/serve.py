@@ -30,6 +30,8 @@ from .catalog.publisher import Publisher
 from .documents.purge import CachePurge
 from .documents.websub import Announcer, FeedChanges
 from .locks import serving
+from .logs import worker_config
+from .web.accesslog import ACCESS_VARIABLE
 
 log = logging.getLogger(__name__)
 
@@ -114,16 +116,18 @@ def _raise_file_limit() -> None:
 
 
 def serve(root: Path, host: str, port: int, workers: int, threads: int, debug: bool,
-          verbose: bool) -> int:
+          verbose: bool, access_log: bool = False) -> int:
     """Run the publisher and the HTTP server until interrupted (refused at once when another
     server serves the site or the address: ``locks``)."""
     with serving(root, host, port):
-        return _serve(root, host, port, workers, threads, debug, verbose)
+        return _serve(root, host, port, workers, threads, debug, verbose, access_log)
 
 
 def _serve(root: Path, host: str, port: int, workers: int, threads: int, debug: bool,
-           verbose: bool) -> int:
+           verbose: bool, access_log: bool) -> int:
     _raise_file_limit()
+    if access_log:
+        os.environ[ACCESS_VARIABLE] = "1"  # read by each worker's create_app
     publisher = PublisherProcess(root, verbose)
     publisher.start()
     try:
@@ -150,7 +154,8 @@ def _serve(root: Path, host: str, port: int, workers: int, threads: int, debug: 
             backpressure=CONNECTIONS,
             http1_settings=HTTP1Settings(header_read_timeout=HEADER_TIMEOUT_MS),
             respawn_failed_workers=True,
-            log_access=verbose,
+            log_dictconfig=worker_config(logging.INFO if verbose else logging.WARNING,
+                                         access_log),
         ).serve()
         return 0
     finally:

@@ -202,14 +202,15 @@ def _headers(message: object) -> dict[str, str]:
     return {k.lower(): v for k, v in message.items()}  # type: ignore[attr-defined]
 
 
-def start_server(root: Path, port: int, workers: int = 2,
-                 prefix: Sequence[str] = ()) -> Server:
+def start_server(root: Path, port: int, workers: int = 2, prefix: Sequence[str] = (),
+                 options: Sequence[str] = ()) -> Server:
     """Start the production server on ``root`` and wait (bounded) until it answers;
-    ``prefix`` runs it through another command (``setpriv ...``)."""
+    ``prefix`` runs it through another command (``setpriv ...``), ``options`` are more of
+    ``feeds serve``'s."""
     log = open(root.parent / f"server-{port}.log", "wb")  # noqa: SIM115 - kept for the process
     process = subprocess.Popen(
         [*prefix, sys.executable, "-m", "feeds", "serve", "--root", str(root), "--port",
-         str(port), "--workers", str(workers)],
+         str(port), "--workers", str(workers), *options],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     server = Server(root, port, process)
@@ -238,8 +239,8 @@ def serve() -> Iterator[Callable[..., Server]]:
     started: list[Server] = []
 
     def _serve(root: Path, port: int | None = None, workers: int = 2,
-               prefix: Sequence[str] = ()) -> Server:
-        server = start_server(root, port or free_port(), workers, prefix)
+               prefix: Sequence[str] = (), options: Sequence[str] = ()) -> Server:
+        server = start_server(root, port or free_port(), workers, prefix, options)
         started.append(server)
         return server
 

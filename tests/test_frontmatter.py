@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from feeds.site.frontmatter import FlatReader
@@ -40,6 +40,7 @@ def pyyaml(text: str) -> object:
 
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(lines, min_size=1, max_size=8).map("\n".join))
+@example("title: yes\ndate: [\xa0]")  # a no-break space is not YAML's space: it is the item
 def test_it_reads_what_pyyaml_reads_or_leaves_it(text: str) -> None:
     fast = READER.load(text)
     if fast is None:

@@ -110,3 +110,27 @@ def test_a_static_build_answers_the_renamed_sections_urls_as_the_server(
                  "/bulk/page/2/", "/bulk/archive/1.xml", "/bulk/archive/4.xml"):
         served = published.get(path)
         assert summary.plan.redirects[path] == (served.status_code, served.headers["Location"])
+
+
+def test_where_sections_moved_comes_back_from_the_history_without_the_catalogue(
+        site: Path, tmp_path: Path, publish: Callable[..., Published]) -> None:
+    _bulk(site)
+    published = publish(site)
+    for old, new in (("bulk", "second"), ("second", "third"), ("world", "planet"),
+                     ("planet", "world")):  # the last: world has stories again, itself again
+        (site / "content" / old).rename(site / "content" / new)
+        published.sync()
+    paths = [f"/{name}/{doc}" for name in ("bulk", "second", "third", "world", "planet")
+             for doc in ("", "atom.xml", "archive/2.xml")]
+    answers = {path: (r.status_code, r.headers.get("Location"))
+               for path in paths for r in [published.get(path)]}
+    assert answers["/bulk/atom.xml"] == (301, "/third/atom.xml")
+    assert answers["/planet/"] == (301, "/world/") and answers["/world/"][0] == 200
+    published.close()
+    shutil.move(site / ".feeds", tmp_path / "lost")  # a new server, from the folder alone
+    again = Published(site)
+    try:
+        assert {path: (r.status_code, r.headers.get("Location"))
+                for path in paths for r in [again.get(path)]} == answers
+    finally:
+        again.close()

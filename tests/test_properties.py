@@ -13,10 +13,12 @@ when they change). At the end:
    path and a full decision from the files agree.
 3. **A fresh build agrees.** Where the history leaves nothing a file cannot say (no
    story removed, published in date order, no id contested), a new catalogue built
-   from the final folder serves the same bytes.
+   from the final folder alone serves the same bytes.
 4. **Both ways of building agree.** The final folder built at once by the first
    build's set operations, and through the incremental path into an empty
    catalogue, serve the same bytes.
+5. **The history is the whole truth.** Whatever the history, a new catalogue built
+   from the final folder and its ``history/`` serves the same bytes.
 """
 
 from __future__ import annotations
@@ -224,12 +226,15 @@ def _neutral(db_path: Path) -> bool:
 
 
 def _build(factory: pytest.TempPathFactory, root: Path, now: datetime,
-           at_once: bool) -> dict[str, tuple[int, bytes]]:
-    """Publish a copy of the folder in a new catalogue: as a first build, or by adding every
-    file at once to a catalogue first built empty; return every document."""
+           at_once: bool, history: bool = False) -> dict[str, tuple[int, bytes]]:
+    """Publish a copy of the folder in a new catalogue: as a first build (with the site's
+    history, or without), or by adding every file at once to a catalogue first built empty;
+    return every document."""
     copy = factory.mktemp("fresh")
     shutil.copy(root / "config.yaml", copy / "config.yaml")
     (copy / "content").mkdir()
+    if history and (root / "history").exists():  # (nothing published: no history yet)
+        shutil.copytree(root / "history", copy / "history")
     if at_once:
         shutil.copytree(root / "content", copy / "content", dirs_exist_ok=True)
     publisher = Publisher(copy, processes=1, status=False, write_ids=False,
@@ -280,6 +285,11 @@ def test_random_histories_keep_every_promise(tmp_path_factory: pytest.TempPathFa
 
         # 4. The same folder through the incremental path, into an empty catalogue.
         assert _build(tmp_path_factory, root, site.now[0], at_once=False) == at_once
+
+        # 5. Whatever the history: a new catalogue from the folder and its history (a new
+        # server, .feeds/ deleted) serves every document as the one that followed it.
+        assert _build(tmp_path_factory, root, site.now[0], at_once=True, history=True) == \
+            _bytes_only(followed)
 
         # 2. Deciding every file again against the same ledger changes no document.
         site.publisher.db.execute("UPDATE files SET mtime_ns = -1")

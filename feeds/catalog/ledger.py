@@ -25,16 +25,20 @@ with the files in it, not with the site: every read is by index.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..site.config import Settings
 from ..site.story import compact_json
 from .groups import SITE
+from .history import Event, HistoryLog, published_events
 from .parsing import Parsed
+from .replay import Restored, replay
+from .restore import GROUP_COUNTS, Claim, restore, restore_rest
 from .store import meta, now_stamp, set_meta, transaction
 
 log = logging.getLogger(__name__)
@@ -123,19 +127,23 @@ class Batch:
     left: dict[str, list[str]] = field(default_factory=dict)  # group -> ids that left it
     new_members: list[tuple[object, ...]] = field(default_factory=list)
     new_stories: list[tuple[object, ...]] = field(default_factory=list)
-    new_paths: list[tuple[object, ...]] = field(default_factory=list)
+    new_paths: list[tuple[str, str, int]] = field(default_factory=list)
     problems: list[tuple[object, ...]] = field(default_factory=list)  # parse and media
     next_seq: int = 0
-    claims: list[tuple[float, str, str, str, str]] = field(default_factory=list)  # a first
-    # build's claimants: (date, source, id, path, group keys as JSON)
+    claims: list[Claim] = field(default_factory=list)  # a first build's claimants
+    events: list[Event] = field(default_factory=list)  # for the history, in order
 
 
 class Ledger:
     """The catalogue's one writer (owned by the publisher)."""
 
-    def __init__(self, db: sqlite3.Connection, settings: Settings):
+    def __init__(self, db: sqlite3.Connection, settings: Settings,
+                 history: HistoryLog | None = None):
         self.db = db
         self.settings = settings
+        self.history = history  # where each decision is written down (None: nowhere)
+        self.touched: set[str] = set()  # after a build from a history: the ids to decide again
+        self.pending: Restored | None = None  # ... and the history, until complete places it
 
     def apply(self, parsed: Iterable[Parsed], now: float, ids: Iterable[str] = ()) -> set[str]:
         """Write the parsed files and decide again every id and path they touch.
@@ -144,7 +152,7 @@ class Ledger:
         transaction; returns the keys that changed.
         """
         db = self.db
-        with transaction(db):
+        with self._recorded(), transaction(db):
             batch = Batch(now, self._next_stamp())
             batch.next_seq = int(meta(db, "next_seq", 1))  # type: ignore[call-overload]
             touched_ids, touched_paths = set(ids), set[str]()
@@ -155,9 +163,27 @@ class Ledger:
             renamed = self._settle_groups(batch)
             self._problems(batch, sources, renamed)
             self._stamp(batch)
+            self._record(batch.events, int(batch.now))
         return batch.keys
 
-    def build(self, parsed: Iterable[Parsed], now: float) -> None:
+    @contextlib.contextmanager
+    def _recorded(self) -> Iterator[None]:
+        """Keep the history lines a transaction appended only if it commits."""
+        try:
+            yield
+        except BaseException:
+            if self.history is not None:
+                self.history.undo()
+            raise
+        if self.history is not None:
+            self.history.committed()
+
+    def _record(self, events: list[Event], at: int) -> None:
+        if self.history is not None:
+            self.history.record(self.db, events, at)
+
+    def build(self, parsed: Iterable[Parsed], now: float,
+              restored: Callable[[], Restored] | None = None) -> None:
         """Make a new catalogue's first version from every file of the site, in set operations.
 
         The same rules as ``apply`` (see the module), for the case where the ledger
@@ -166,29 +192,53 @@ class Ledger:
         place in its groups in that order. SQLite does in C what the incremental
         path does story by story. This first part publishes the stories and the
         site's own feeds and pages; ``complete`` adds the other groups.
+
+        With a history (``restored`` gives it once the files are in: it is read meanwhile)
+        the ledger starts as the history left it (``feeds.catalog.restore``): ``touched``
+        is then what ``apply`` must decide again, and ``publish_new`` publishes the
+        stories the history does not know.
         """
         db = self.db
         with transaction(db, "BEGIN"):
             batch = Batch(now, self._next_stamp())
             self._write_files(batch, parsed, set(), set(), first=True)
-            count = self._first_decisions(batch)
-            db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", batch.problems)
-            set_meta(db, "next_seq", count + 1)
+            history = restored() if restored is not None else None
+            if history is not None:  # the new catalogue's seconds start after the history's
+                batch.stamp = max(batch.stamp, history.newest + 1)
             set_meta(db, "born", batch.stamp)
             set_meta(db, "version", 1)
             set_meta(db, "stamp", batch.stamp)
             set_meta(db, "complete", 0)
+            db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?)", batch.problems)
+            if history is not None:
+                self.touched = restore(db, history, batch.claims, now)
+                self.pending = history
+            else:
+                self._first_decisions(batch, {}, 1)
 
-    def _first_decisions(self, batch: Batch) -> int:
+    def publish_new(self, now: float) -> None:
+        """Publish the files whose ids the ledger does not know, after every story it does, in
+        (date, file) order: a first build's rules, after a ledger restored from a history."""
+        db = self.db
+        with transaction(db):
+            batch = Batch(now, self._next_stamp())
+            batch.claims = db.execute(
+                "SELECT date, source, id, path, keys, groups, aliases FROM files "
+                "WHERE digest IS NOT NULL AND draft = 0 "
+                "AND id NOT IN (SELECT id FROM stories)").fetchall()
+            winners = dict(db.execute("SELECT path, source FROM stories WHERE live = 1"))
+            self._first_decisions(batch, winners, int(meta(db, "next_seq", 1)))  # type: ignore[call-overload]
+
+    def _first_decisions(self, batch: Batch, winners: dict[str, str], first: int) -> None:
         """Decide a first build's ids, permalinks and publication order (the rules of
-        ``_decide`` with an empty ledger), in memory; return how many stories went live.
+        ``_decide`` with an empty ledger), in memory, numbering from ``first``; ``winners``
+        are the paths live stories already hold.
 
         One pass in (date, file) order: a claim holds its id if no earlier one does,
         and its permalink if no earlier holder does."""
         holders: dict[str, str] = {}  # id -> source
-        winners: dict[str, str] = {}  # path -> source
         refused, live = [], []
-        for date, source, story_id, path, keys in sorted(batch.claims):
+        for date, source, story_id, path, keys, *_ in sorted(batch.claims):
             holder = holders.setdefault(story_id, source)
             if holder != source:
                 refused.append((source, f"its id is already used by {holder}: give this "
@@ -206,22 +256,41 @@ class Ledger:
         db.executemany("INSERT INTO problems VALUES (?, NULL, ?, 'claim', NULL, 0)", refused)
         db.executemany("INSERT INTO stories VALUES (?, ?, ?, ?, 1, NULL, ?)", sorted(
             (story_id, seq, source, path, keys)
-            for seq, (_, source, story_id, path, keys) in enumerate(live, start=1)))
+            for seq, (_, source, story_id, path, keys) in enumerate(live, start=first)))
+        site = db.execute("SELECT live, slots FROM groups WHERE grp = 'site:'").fetchone()
+        taken, slots = site if site is not None else (0, 0)
         db.executemany("INSERT INTO members (grp, pos, id, live, date, name) "
                        "VALUES ('site:', ?, ?, 1, ?, '')",
-                       [(seq, c[2], c[0]) for seq, c in enumerate(live)])
+                       [(pos, c[2], c[0]) for pos, c in enumerate(live, start=slots)])
         if live:
-            db.execute("INSERT INTO groups VALUES ('site:', 'site', '', '', ?, ?)",
-                       (len(live), len(live)))
-        return len(live)
+            db.execute("INSERT OR REPLACE INTO groups VALUES ('site:', 'site', '', '', ?, ?)",
+                       (taken + len(live), slots + len(live)))
+        set_meta(db, "next_seq", first + len(live))
+        set_meta(db, "build_from", first)  # what complete places in the other groups
 
     def complete(self, now: float) -> set[str]:
         """Add what a first build left for later: every section, tag and author group, the
         paths, media and problems (a second version; workers answer 503 for a group
-        until then, never 404)."""
+        until then, never 404), and write the build's publications down in the history
+        (after a history: its other groups' places and its lines first)."""
         db = self.db
-        with transaction(db):
-            self._script(_COMPLETE_BUILD, now)
+        with self._recorded(), transaction(db):
+            if meta(db, "restore_pending", 0):
+                restored = self.pending
+                if restored is None and self.history is not None:  # (after a crash)
+                    restored = replay(self.history.lines())
+                restore_rest(db, restored or Restored())
+                self.pending = None
+            first = int(meta(db, "build_from", 1))  # type: ignore[call-overload]
+            after = first > 1  # after the places a history gave: the new ones come next
+            self._script(_COMPLETE_BUILD.format(
+                offset="+ coalesce(g.slots, 0)" if after else "",
+                join="LEFT JOIN groups g ON g.grp = x.grp" if after else ""),
+                {"now": now, "first": first})
+            db.execute(GROUP_COUNTS.format(where="WHERE grp != 'site:'" + (
+                "" if first == 1 else " AND grp IN (SELECT grp FROM members m JOIN stories s "
+                "ON s.id = m.id WHERE s.seq >= :first)")), {"first": first})
+            db.execute("DELETE FROM problems WHERE kind IN ('clash', 'shadow')")
             db.executemany("INSERT INTO problems VALUES (?, NULL, ?, 'clash', ?, 0)", [
                 (source, _clash(key.partition(":")[0]), key) for key, source, spelled, name
                 in db.execute(_SPELLED_APART) if spelled.casefold() != name.casefold()])
@@ -239,12 +308,15 @@ class Ledger:
             batch = Batch(now, self._next_stamp(), keys=keys)
             set_meta(db, "complete", 1)
             self._stamp(batch)
+            for events in published_events(db, first, int(now)):
+                self._record(events, int(now))
         return batch.keys
 
-    def _script(self, script: str, now: float) -> None:
+    def _script(self, script: str, values: dict[str, object]) -> None:
         for statement in script.split(";\n"):  # (executescript would commit first)
             if statement.strip():
-                self.db.execute(statement, {"now": now} if ":now" in statement else {})
+                self.db.execute(statement, {k: v for k, v in values.items() if f":{k}" in
+                                            statement})
 
     def _next_stamp(self) -> int:
         last = int(meta(self.db, "stamp", 0))  # type: ignore[call-overload]
@@ -300,7 +372,8 @@ class Ledger:
                 ids.add(old.id or "")
                 paths.add(old.path or "")
             if first and item.story is not None and not item.draft:
-                batch.claims.append((item.date, item.source, item.id, item.path, item.encoded[4]))
+                batch.claims.append((item.date, item.source, item.id, item.path, item.encoded[4],
+                                     item.encoded[0], item.encoded[3]))
             if item.signature is None:
                 gone.append((item.source,))
             elif item.story is None:  # broken now: the last good parse, if any, stays
@@ -454,6 +527,9 @@ class Ledger:
         keys = batch.keys
         groups = [g for g, _ in row.groups]
         if entry is None:  # a story's first publication
+            places: dict[str, int] = {}
+            batch.events.append({"event": "published", "id": story_id, "seq": batch.next_seq,
+                                 "file": row.source, "path": row.path, "places": places})
             batch.new_stories.append((story_id, batch.next_seq, row.source, row.path,
                                       compact_json(groups)))
             batch.next_seq += 1
@@ -462,6 +538,7 @@ class Ledger:
             for key, name in row.groups:
                 group = self._group(batch, key, name)
                 batch.new_members.append((key, group.slots, story_id, row.date, name))
+                places[key] = group.slots
                 self._touch(batch, key, group.slots)
                 group.slots += 1
                 group.live += 1
@@ -473,6 +550,9 @@ class Ledger:
                 keys.update((f"story:{story_id}", f"path:{row.path}"))
             if entry.live and entry.path != row.path:
                 keys.add(f"path:{entry.path}")
+            if not entry.live or entry.path != row.path or entry.source != row.source:
+                batch.events.append({"event": "moved" if entry.live else "returned",
+                                     "id": story_id, "file": row.source, "path": row.path})
             self.db.execute("UPDATE stories SET source = ?, path = ?, live = 1, removed_at = NULL, "
                             "groups = ? WHERE id = ?",
                             (row.source, row.path, compact_json(groups), story_id))
@@ -482,7 +562,7 @@ class Ledger:
                 self._join(batch, key, story_id, name, row.date, moved)
             for key in set(entry.groups if entry.live else []) - set(groups):
                 self._leave(batch, key, story_id)
-        batch.new_paths.append((row.path, story_id, 0))
+        batch.new_paths.append((row.path or "", story_id, 0))
         for alias in row.aliases:
             batch.new_paths.append((alias, story_id, 1))
             keys.add(f"path:{alias}")
@@ -492,6 +572,8 @@ class Ledger:
             "SELECT 1 FROM files WHERE source = ?", (entry.source,)).fetchone() is not None
         self.db.execute("UPDATE stories SET live = 0, removed_at = ?, source = ? WHERE id = ?",
                         (int(batch.now), entry.source if still else None, entry.id))
+        batch.events.append({"event": "removed", "id": entry.id,
+                             "file": entry.source if still else None})
         batch.keys.update((f"story:{entry.id}", f"path:{entry.path}"))
         self.db.execute("DELETE FROM problems WHERE kind = 'clash' AND source = ?",
                         (entry.source,))
@@ -509,11 +591,15 @@ class Ledger:
             pos = group.slots
             group.slots += 1
             group.live += 1
+            batch.events.append({"event": "joined", "id": story_id, "group": key, "place": pos})
         else:
             pos, live, spelled = member
             if live and not moved and spelled == name:
                 return
             group.live += 0 if live else 1
+            if not live:
+                batch.events.append({"event": "joined", "id": story_id, "group": key,
+                                     "place": pos})
             self.db.execute("UPDATE members SET live = 1, date = ?, name = ?, removed_at = NULL, "
                             "removed_pos = NULL, expired = 0 WHERE grp = ? AND id = ?",
                             (date, name, key, story_id))
@@ -530,6 +616,8 @@ class Ledger:
         self.db.execute("UPDATE members SET live = 0, removed_at = ?, removed_pos = ? "
                         "WHERE grp = ? AND id = ?", (int(batch.now), group.slots, key, story_id))
         batch.left.setdefault(key, []).append(story_id)
+        batch.events.append({"event": "left", "id": story_id, "group": key, "place": member[0],
+                             "taken": group.slots})
         batch.spellings.add((key, story_id))
         self._touch(batch, key, member[0])
 
@@ -552,8 +640,26 @@ class Ledger:
         batch.new_members.sort(key=lambda m: (m[0], m[1]))  # in key order: appended, not spread
         self.db.executemany("INSERT INTO members (grp, pos, id, live, date, name) "
                             "VALUES (?, ?, ?, 1, ?, ?)", batch.new_members)
+        self._path_events(batch)
         self.db.executemany("INSERT OR REPLACE INTO paths VALUES (?, ?, ?)", batch.new_paths)
         set_meta(self.db, "next_seq", batch.next_seq)
+
+    def _path_events(self, batch: Batch) -> None:
+        """Write down the paths the batch points somewhere new: those its published, moved
+        and returned stories do not already say (an alias, a permalink claimed back)."""
+        now: dict[str, tuple[str, int]] = {}
+        for chunk in _chunks({p for p, _, _ in batch.new_paths}):
+            now.update((p, (i, a)) for p, i, a in self.db.execute(
+                f"SELECT path, id, alias FROM paths WHERE path IN ({','.join('?' * len(chunk))})",
+                chunk))
+        for event in batch.events:
+            if event["event"] in ("published", "moved", "returned"):
+                now[event["path"]] = (event["id"], 0)
+        for path, story_id, alias in batch.new_paths:
+            if now.get(path) != (story_id, int(alias)):
+                now[path] = (story_id, int(alias))
+                batch.events.append({"event": "address", "path": path, "id": story_id,
+                                     "alias": bool(alias)})
 
     def _settle_groups(self, batch: Batch) -> set[str]:
         """Write each changed group's counts and name (the spelling of its first live member);
@@ -585,6 +691,7 @@ class Ledger:
         if has:
             if self.db.execute("DELETE FROM moved WHERE grp = ?", (key,)).rowcount:
                 batch.keys.add(f"group:{key}")
+                batch.events.append({"event": "section", "group": key, "to": None})
             return
         if not had:
             return
@@ -600,6 +707,7 @@ class Ledger:
         target = min(counts, key=lambda g: (-counts[g], g))
         self.db.execute("INSERT OR REPLACE INTO moved VALUES (?, ?, ?)",
                         (key, target, int(batch.now)))
+        batch.events.append({"event": "section", "group": key, "to": target})
         batch.keys.update(f"group:{old}" for (old,) in self.db.execute(
             "SELECT grp FROM moved WHERE moved_to = ?", (key,)))
         self.db.execute("UPDATE moved SET moved_to = ? WHERE moved_to = ?", (target, key))
@@ -723,33 +831,35 @@ class Ledger:
         return batch.keys
 
 
+# The stories numbered from :first (a first build's, or those a history did not know) take
+# the next places in their other groups, in that order.
 _COMPLETE_BUILD = """
 INSERT INTO members (grp, pos, id, live, date, name)
-    SELECT grp, row_number() OVER (PARTITION BY grp ORDER BY seq) - 1, id, 1, date, name
+    SELECT x.grp, row_number() OVER (PARTITION BY x.grp ORDER BY x.seq) - 1 {offset},
+           x.id, 1, x.date, x.name
     FROM (SELECT j.value ->> 0 AS grp, j.value ->> 1 AS name, s.id AS id, s.seq AS seq,
                  f.date AS date
           FROM stories s JOIN files f ON f.source = s.source, json_each(f.groups) AS j
-          WHERE j.value ->> 0 != 'site:')
+          WHERE j.value ->> 0 != 'site:' AND s.seq >= :first) x
+    {join}
     ORDER BY 1, 2;
-INSERT INTO groups (grp, kind, slug, name, live, slots)
-    SELECT m.grp, substr(m.grp, 1, instr(m.grp, ':') - 1), substr(m.grp, instr(m.grp, ':') + 1),
-           (SELECT first.name FROM members AS first WHERE first.grp = m.grp AND first.pos = 0),
-           count(*), count(*)
-    FROM members m WHERE m.grp != 'site:' GROUP BY m.grp;
 INSERT OR REPLACE INTO paths (path, id, alias) SELECT path, id, alias FROM (
     SELECT s.path AS path, s.id AS id, 0 AS alias, s.seq AS seq, -1 AS k FROM stories s
+    WHERE s.seq >= :first
     UNION ALL
     SELECT j.value, s.id, 1, s.seq, j.key
-    FROM stories s JOIN files f ON f.source = s.source, json_each(f.aliases) AS j)
+    FROM stories s JOIN files f ON f.source = s.source, json_each(f.aliases) AS j
+    WHERE s.seq >= :first)
     ORDER BY seq, k;
 INSERT OR IGNORE INTO media (file, id) SELECT j.value, s.id
     FROM stories s JOIN files f ON f.source = s.source, json_each(f.media) AS j
+    WHERE s.live = 1
 """
 # Members spelled unlike their group, for the clash check (casefold is Python's, not SQL's).
 _SPELLED_APART = """
 SELECT m.grp, s.source, m.name, g.name FROM members m
 JOIN groups g ON g.grp = m.grp JOIN stories s ON s.id = m.id
-WHERE m.grp != 'site:' AND m.name != g.name
+WHERE m.grp != 'site:' AND m.live = 1 AND m.name != g.name
 """
 
 

@@ -30,6 +30,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import __version__
@@ -50,9 +51,12 @@ from ..site.ids import Attempt, IdWriter, Outcome, id_line
 from ..site.media import media_suffix
 from . import catalogfile
 from .failures import Failures
+from .history import HistoryLog
 from .ledger import Ledger
 from .links import Names
+from .migrations import UNREADABLE, is_damaged, open_catalog, set_aside
 from .parsing import FILE_DEADLINE, Parsed, ParsePool
+from .replay import replay
 from .status import StatusBoard
 from .store import (
     CATALOG_FILE,
@@ -113,8 +117,10 @@ class Publisher:
     def __init__(self, root: Path, processes: int | None = None, settle: float = SETTLE,
                  write_ids: bool | None = None, on_commit: Iterable[OnCommit] = (),
                  status: bool = True, parse_deadline: float | None = None,
-                 state: Path | None = None, clock: Callable[[], float] = time.time):
+                 state: Path | None = None, clock: Callable[[], float] = time.time,
+                 history: bool = True):
         self.root = root
+        self.history = HistoryLog(root, write=history)  # history/: what the files cannot say
         self.clock = clock  # what "now" is for publishing: scheduled stories, removals
         self.state = state or root / STATE_FOLDER
         self.settle = settle
@@ -186,17 +192,18 @@ class Publisher:
         self._lock_file = fd
 
     def _open(self) -> None:
-        """Open the catalogue, or start building a new one beside where it will be."""
+        """Open the catalogue (migrated to this feeds' schema), or start building a new one
+        beside where it will be, from the history when the site has one."""
         path = self.catalog
         self._building = not path.exists()
+        self._rebuilt: Problem | None = None  # why a catalogue was rebuilt (a /healthz warning)
+        self._restored_keys: set[str] = set()  # what a build from a history changed
         if not self._building:
-            self.db = connect_writer(path)
-            if meta(self.db, "schema") != SCHEMA_VERSION:
-                log.warning("the catalogue in %s is from another version of feeds: "
-                            "rebuilding it", STATE_FOLDER)
-                self.db.close()
-                catalogfile.discard(path)
+            opened, self._rebuilt = open_catalog(path)
+            if opened is None:
                 self._building = True
+            else:
+                self.db = opened
         if self._building:
             catalogfile.discard_stray(path)  # a WAL without its catalogue: a past generation's
             catalogfile.discard(f"{path}.new")  # a first build that did not finish
@@ -204,7 +211,7 @@ class Publisher:
             set_meta(self.db, "schema", SCHEMA_VERSION)
         self._identity = file_identity(path)
         self._db_path = path
-        self.ledger = Ledger(self.db, self.settings)
+        self.ledger = Ledger(self.db, self.settings, self.history)
         self.ids = IdWriter(self.root, self.state, SafeLoader)
 
     def _finish_build(self) -> None:
@@ -218,13 +225,17 @@ class Publisher:
         log.info("first build: live (the stories and the site's own feeds)")
         self.db = connect_writer(path, indexes=False)
         self._identity = file_identity(path)
-        self.ledger = Ledger(self.db, self.settings)
+        pending = self.ledger.pending
+        self.ledger = Ledger(self.db, self.settings, self.history)
+        self.ledger.pending = pending
         self._report("completing")
         started = time.monotonic()
         self.ledger.complete(self.clock())  # announces nothing: the first build is no change
         self.db.executescript(PUBLISHER_INDEXES)
         log.info("first build: sections, tags and authors live %.1f s later",
                  time.monotonic() - started)
+        if self._restored_keys:  # what the files changed since the history: caches are told
+            self._committed(self._restored_keys)
 
     def _pool(self) -> ParsePool:
         return ParsePool(self.root, self.settings, self.processes,
@@ -238,13 +249,42 @@ class Publisher:
 
     def sync(self) -> set[str]:
         """Bring the catalogue up to date with the folder (every file compared), once."""
+        try:
+            return self._sync()
+        except sqlite3.DatabaseError as error:
+            if self._building or not is_damaged(error):
+                raise
+            self._set_aside(str(error))  # found damaged only now: rebuilt like one at start
+            return self._sync()
+
+    def _set_aside(self, reason: str) -> None:
+        self.db.close()
+        self._rebuilt = set_aside(self.catalog, reason)
+        self._building = True
+        self.db = connect_builder(f"{self.catalog}.new")
+        set_meta(self.db, "schema", SCHEMA_VERSION)
+        self.ledger = Ledger(self.db, self.settings, self.history)
+
+    def _sync(self) -> set[str]:
         keys = self._settings_changed(self.settings, first=True)
+        if not self._building:
+            self._history_check()
         keys |= self._scan()
         keys |= self._tick()
         self._id_warnings()
         if self._building:
             self._finish_build()
         return keys
+
+    def _history_check(self) -> None:
+        """Finish a first build a crash interrupted; write back history lines the folder lost;
+        keep the warning about a catalogue rebuilt while its unreadable copy is kept."""
+        if not meta(self.db, "complete", 1):
+            self.ledger.complete(self.clock())
+        with transaction(self.db):
+            self.history.ensure(self.db)
+            if self._rebuilt is None and not (self.state / UNREADABLE).exists():
+                self.db.execute("DELETE FROM problems WHERE kind = 'rebuilt'")
 
     def _content_missing(self) -> bool:
         """Tell whether content/ is gone; then nothing is unpublished: it may be on its way
@@ -308,7 +348,7 @@ class Publisher:
     def _apply(self, sources: list[str], ids: list[str]) -> set[str]:
         if not meta(self.db, "version", 0):  # a new catalogue: its first version, whole
             started = time.monotonic()
-            self.ledger.build(self._parse(sources), self.clock())
+            self._first_build(sources)
             log.info("first build: %d files read and decided in %.1f s", len(sources),
                      time.monotonic() - started)
             return set()
@@ -318,6 +358,26 @@ class Publisher:
         if keys:
             self._committed(keys)
         return keys
+
+    def _first_build(self, sources: list[str]) -> None:
+        """Build a new catalogue from the files, starting from the history if there is one."""
+        warnings = [self._rebuilt] if self._rebuilt else []
+        if not self.history.files():
+            self.ledger.build(self._parse(sources), self.clock())
+        else:  # the history is read in a thread while the files are parsed
+            with ThreadPoolExecutor(1, thread_name_prefix="feeds-history") as reader:
+                restored = reader.submit(replay, self.history.lines())
+                self.ledger.build(self._parse(sources), self.clock(), restored.result)
+            warnings += restored.result().problems
+            log.info("first build: %d history lines read", len(restored.result().lines))
+            if self.ledger.touched:  # files changed since the history was written
+                self.db.executescript(PUBLISHER_INDEXES)
+                self._restored_keys = self.ledger.apply([], self.clock(), self.ledger.touched)
+            self.ledger.publish_new(self.clock())
+        with transaction(self.db):
+            self.db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, NULL, 1)", [
+                (p.source, p.line, p.message, "history" if p.line else "rebuilt")
+                for p in warnings])
 
     def _committed(self, keys: set[str]) -> None:
         version = int(meta(self.db, "version", 0))  # type: ignore[call-overload]
@@ -542,6 +602,10 @@ class Publisher:
             step()
             self.problems.pop("catalog", None)
         except sqlite3.Error as exc:
+            if is_damaged(exc) and not self._building:
+                self._set_aside(str(exc))
+                self._guarded(self.sync)  # a new catalogue from the files and the history
+                return
             self.problems["catalog"] = Problem(STATE_FOLDER, None, (
                 f"the catalogue cannot be written ({exc}): free disk space or make the folder "
                 "writable; the last published version keeps being served."))
@@ -674,7 +738,7 @@ class Publisher:
         self.db = connect_writer(path)
         self._db_path = path
         self._identity = file_identity(self.catalog)
-        self.ledger = Ledger(self.db, self.settings)
+        self.ledger = Ledger(self.db, self.settings, self.history)
         if self._lock_file is not None and not self._holds_lock():
             os.close(self._lock_file)  # .feeds/ itself was deleted: lock the new one
             self._lock_file = None

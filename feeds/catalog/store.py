@@ -33,7 +33,7 @@ from .groups import SITE, Group
 
 STATE_FOLDER = ".feeds"
 CATALOG_FILE = "catalog.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # the last of feeds.catalog.migrations
 BUSY_TIMEOUT = 10.0  # seconds a connection waits for the writer's lock
 
 TABLES = """
@@ -74,6 +74,9 @@ CREATE TABLE IF NOT EXISTS keys (key TEXT PRIMARY KEY, version INTEGER NOT NULL,
 -- A section whose stories all went to another (its folder renamed): its URLs answer 301 there.
 CREATE TABLE IF NOT EXISTS moved (grp TEXT PRIMARY KEY, moved_to TEXT NOT NULL,
     moved_at INTEGER NOT NULL) WITHOUT ROWID;
+-- Every line of the publication history this catalogue wrote or was built from, in order
+-- (feeds.catalog.history): written back into history/ if the files lose one.
+CREATE TABLE IF NOT EXISTS history (line TEXT NOT NULL);
 """
 # Made after the first build's data is in (sorting once beats a million random inserts).
 # What serving workers query is made before a first build goes live, the rest after.

@@ -105,12 +105,12 @@ class FlatReader:
     def _flow_list(self, value: str) -> Any:
         if not value.endswith("]"):
             return _UNREAD
-        inner = value[1:-1].strip()
+        inner = value[1:-1].strip(" \t")  # YAML's spaces only: a no-break space is text
         if not inner:
             return []
         items: list[Any] = []
         for part in inner.split(","):
-            item = part.strip()
+            item = part.strip(" \t")
             if not item:
                 return _UNREAD
             if item[0] == '"':
