@@ -188,6 +188,10 @@ def test_media_in_feeds_and_served_from_the_site(sample_server: Server) -> None:
     ("bytes=0-10,99999999-", 200, slice(None)),  # no range can be satisfied
     ("bytes=100-200, 0-10", 200, slice(None)),
     ("bytes=99999999-,99999999-100000000", 416, slice(0, 0)),
+    ("bytes=\u00b2-5", 200, slice(None)),  # not a range set (a digit that is not ASCII):
+    ("bytes=0-10,\u00b2-5", 200, slice(None)),  # ignored, as RFC 9110 14.2 allows
+    ("bytes=5-1", 200, slice(None)),
+    ("pages=0-10", 200, slice(None)),  # a range unit not understood (14.2: MUST ignore)
 ])
 def test_media_answers_several_ranges_with_the_whole_file(
         sample_server: Server, ranges: str, status: int, part: slice) -> None:

@@ -108,18 +108,22 @@ def _media(current: Worker, url_path: str) -> Response | None:
 
 
 def _several_ranges(length: int) -> Response | None:
-    """Take a request for several ranges of a media file as one for the whole file (RFC 9110
-    14.2: a server MAY ignore Range), or answer 416 when none of them can be satisfied.
+    """Take a request for several ranges of a media file, or a Range header that is not a
+    range set at all, as one for the whole file (RFC 9110 14.2: a server MAY ignore Range),
+    and answer 416 only when none of several ranges can be satisfied.
 
     Werkzeug answers one range, and 416 to any request for several (``bytes=0-10,100-200``,
-    as some players and download managers send), which RFC 9110 15.5.17 allows only when
-    no range overlaps the file. Returns the 416 answer, or None to serve the request
-    (with the ranges dropped when there were several).
+    as some players and download managers send) and to a header it cannot read
+    (``bytes=²-5``), which RFC 9110 15.5.17 allows only when no range overlaps the file.
+    Returns the 416 answer, or None to serve the request (with the header dropped when it
+    held several ranges or none that can be read).
     """
-    header = request.headers.get("Range", "")
-    if "," not in header:
-        return None  # none, or one range: Werkzeug's
-    specs = _range_set(header)
+    header = request.environ.get("HTTP_RANGE")
+    if header is None:
+        return None
+    specs = _range_set(header)  # (granian passes a value that is not ASCII as empty: None)
+    if specs is not None and len(specs) == 1:
+        return None  # one range: Werkzeug's
     if specs is None or any(_satisfiable(spec, length) for spec in specs):
         request.environ.pop("HTTP_RANGE", None)  # the whole file: 200
         return None
