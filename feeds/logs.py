@@ -67,6 +67,10 @@ def worker_config(level: int, access: bool) -> dict[str, Any]:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            # A worker's own lines (started, stopping) come from granian's Rust threads, which
+            # must take the GIL to log: at a SIGTERM, one did so while the signal handler held
+            # it and waited for that thread, and the worker never stopped. Only with -v.
+            "_granian.serve": {"handlers": ["console"], "level": level, "propagate": False},
             "granian.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
             "feeds.access": {"handlers": ["access"], "level": "INFO" if access else "CRITICAL",
                              "propagate": False},

@@ -41,6 +41,10 @@ RESTART_DELAY = 1.0  # seconds before a publisher that died is started again
 # request concurrency; requests themselves queue for the worker's threads.
 CONNECTIONS = 16_384
 HEADER_TIMEOUT_MS = 10_000  # a client that has not sent its headers by then is dropped
+# Seconds a worker has to stop after SIGTERM before it is killed: granian 2.8 waits for ever,
+# and a worker once hung in its own signal handler (see logs.worker_config), so a systemd
+# stop or a restart hung with it.
+WORKER_STOP_GRACE = 10
 
 
 def run_publisher(root: Path, exit_with_parent: bool = False) -> int:
@@ -154,6 +158,7 @@ def _serve(root: Path, host: str, port: int, workers: int, threads: int, debug: 
             backpressure=CONNECTIONS,
             http1_settings=HTTP1Settings(header_read_timeout=HEADER_TIMEOUT_MS),
             respawn_failed_workers=True,
+            workers_kill_timeout=WORKER_STOP_GRACE,
             log_dictconfig=worker_config(logging.INFO if verbose else logging.WARNING,
                                          access_log),
         ).serve()

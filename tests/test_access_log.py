@@ -59,7 +59,7 @@ def test_without_the_option_no_request_is_logged_and_lines_name_their_process(
     write_config(site, base_url=f"http://127.0.0.1:{port}/")
     write_story(site, "world/a.md", story_text("A", "2025-11-01T10:00", id='"urn:x:a"'))
     write_story(site, "world/bad.md", "---\ntitle: [\n---\n")
-    server = serve(site, port=port)
+    server = serve(site, port=port, options=["--verbose"])  # (a worker's own lines: -v)
     for _ in range(3):
         assert server.get("/rss.xml")[0] == 200
     text = _log(server)
