@@ -20,8 +20,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .history import number, snapshot
-from .store import SCHEMA_VERSION, Problem, connect_writer, meta, set_meta, transaction
+from .history import numbered, snapshot
+from .store import (
+    SCHEMA_VERSION,
+    Problem,
+    connect_writer,
+    meta,
+    set_meta,
+    transaction,
+)
+from .store.historytable import add_lines
+from .store.schema import create_tables
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +51,9 @@ def _history(db: sqlite3.Connection) -> None:
     knows so far: every story published (when is unknown: the catalogue's birth stands
     for it), every place left and story removed at its second. The next start appends
     these lines to ``history/``."""
-    db.execute("CREATE TABLE IF NOT EXISTS history (line TEXT NOT NULL)")
+    create_tables(db)
     born = int(meta(db, "born", 0))  # type: ignore[call-overload]
-    lines = number(db, snapshot(db, born), born)
-    db.executemany("INSERT INTO history (line) VALUES (?)", [(line,) for line in lines])
+    add_lines(db, numbered(db, snapshot(db, born), born))
     set_meta(db, "history_files", "")  # the files have none of it yet
 
 
