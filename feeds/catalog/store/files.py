@@ -152,6 +152,20 @@ def ids_written(db: sqlite3.Connection, updates: list[tuple[int, int, int, str]]
                    "WHERE source = ?", updates)
 
 
+# Texts ----------------------------------------------------------------------------------------
+
+def texts_after(db: sqlite3.Connection, rowid: int, limit: int) -> list[tuple[int, str, str]]:
+    """Return (rowid, source, text) of up to ``limit`` stored stories after ``rowid``."""
+    return db.execute("SELECT rowid, source, story FROM texts WHERE rowid > ? ORDER BY rowid "
+                      "LIMIT ?", (rowid, limit)).fetchall()
+
+
+def rewrite_texts(db: sqlite3.Connection, rows: Sequence[tuple[str, str, int, str]]) -> None:
+    """Store (text, digest, rowid, source) rows: each story written anew, and its digest."""
+    db.executemany("UPDATE texts SET story = ? WHERE rowid = ?", [r[::2] for r in rows])
+    db.executemany("UPDATE files SET digest = ? WHERE source = ?", [r[1::2] for r in rows])
+
+
 # A first build ------------------------------------------------------------------------------
 
 def claims_of_unknown_ids(db: sqlite3.Connection) -> list[FileRow]:

@@ -20,7 +20,7 @@ from typing import Any
 
 STATE_FOLDER = ".feeds"
 CATALOG_FILE = "catalog.sqlite3"
-SCHEMA_VERSION = 2  # the last of feeds.catalog.migrations
+SCHEMA_VERSION = 3  # the last of feeds.catalog.migrations
 BUSY_TIMEOUT = 10.0  # seconds a connection waits for the writer's lock
 PAGE_SIZE = 16384
 
