@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .generate import generate
+from .generate import SIZES, generate
 from .latency import find_workers, wait_for_publisher
 from .report import Figure, print_report
 from .servers import (
@@ -122,7 +122,7 @@ def cached_site(stories: int, seed: int) -> Path:
     The site is written beside its final name and renamed into place, so a run that is
     interrupted never leaves a half-written site that later runs would trust.
     """
-    final = CACHE / f"site-{stories}-{seed}"
+    final = CACHE / f"site-{stories}-{seed}-{SIZES}"  # a new length model: a new site
     if (final / "config.yaml").is_file():
         return final
     CACHE.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import report
-from .generate import SECTIONS
+from .generate import SECTIONS, SIZES
 from .hugo import HUGO_STORIES, HugoResult, hugo_figures, measure_hugo
 from .latency import (
     FOLDER,
@@ -198,7 +198,7 @@ def cached_site_without_ids(stories: int, seed: int) -> Path:
     """Return the generated site with the ``id:`` line taken out of every story file, made
     only the first time (beside its final name, then renamed into place, like
     ``bench.run.cached_site``)."""
-    final = CACHE / f"site-{stories}-{seed}-without-ids"
+    final = CACHE / f"site-{stories}-{seed}-{SIZES}-without-ids"
     if (final / "config.yaml").is_file():
         return final
     source = cached_site(stories, seed)

@@ -26,11 +26,12 @@ import threading
 import time
 from pathlib import Path
 
+from .catalog.loop import Loop
 from .catalog.publisher import Publisher
-from .documents.purge import CachePurge
-from .documents.websub import Announcer, FeedChanges
 from .locks import serving
 from .logs import worker_config
+from .outbound.purge import CachePurge
+from .outbound.websub import Announcer, FeedChanges
 from .web.accesslog import ACCESS_VARIABLE
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def run_publisher(root: Path, exit_with_parent: bool = False) -> int:
                     stop.set()
 
         threading.Thread(target=watch_parent, name="feeds-parent", daemon=True).start()
-    publisher.run(stop)
+    Loop(publisher).run(stop)
     return 0
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from feeds.catalog.firstbuild import FirstBuild
 from feeds.catalog.history import HistoryLog
 from feeds.catalog.ledger import Ledger
 from feeds.catalog.migrations import UNREADABLE
@@ -336,10 +337,10 @@ def test_a_first_build_from_the_history_interrupted_before_its_groups_finishes_a
     busy.close()
     shutil.rmtree(root / ".feeds")
 
-    def crash(self: Ledger, now: float) -> set[str]:
+    def crash(self: FirstBuild, ledger: Ledger, now: float) -> set[str]:
         raise KeyboardInterrupt  # the process killed between the two steps of a first build
 
-    monkeypatch.setattr(Ledger, "complete", crash)
+    monkeypatch.setattr(FirstBuild, "complete", crash)
     first = Publisher(root, processes=1, status=False, clock=lambda: NOW)
     with pytest.raises(KeyboardInterrupt):
         first.sync()

@@ -132,7 +132,7 @@ def test_the_history_of_a_migrated_catalogue_replays_to_its_ledger(tmp_path: Pat
                               "ORDER BY grp, pos").fetchall(),
         "paths": db.execute("SELECT path, id, alias FROM paths ORDER BY path").fetchall(),
     }
-    assert migrate(db) == [2]
+    assert migrate(db) == [2, 3]
     lines = [("catalogue", n, line) for n, (line,) in enumerate(
         db.execute("SELECT line FROM history ORDER BY rowid"), start=1)]
     db.close()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.documents.purge import BATCH_CHARS, CachePurge, batches
 from feeds.documents.surrogates import purge_keys, surrogate
+from feeds.outbound.purge import BATCH_CHARS, CachePurge, batches
 
 from .conftest import Published, story_text, write_config, write_story
 

@@ -93,8 +93,10 @@ def make(release: Path, out: Path) -> None:
             _story(name.title(), date, f"urn:x:{name}", tags, extra), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(release)}
     log = open(work / "serve.log", "wb")  # noqa: SIM115 - kept for the process
+    # (run from the work folder: ``-m`` puts the current folder first on the path, and a
+    # checkout's own feeds would be imported instead of the release's)
     server = subprocess.Popen([sys.executable, "-m", "feeds", "serve", "--root", str(site),
-                               "--port", str(port)], env=env, stdout=log,
+                               "--port", str(port)], env=env, stdout=log, cwd=work,
                               stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -17,6 +17,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from .store.schema import copy_into
+
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
@@ -49,7 +51,7 @@ def write_again(db: sqlite3.Connection, path: Path) -> None:
     side = Path(f"{path}.new")
     discard(side)  # a failed attempt's: VACUUM INTO refuses to write over a file
     try:
-        db.execute("VACUUM INTO ?", (str(side),))
+        copy_into(db, side)
     except BaseException:
         discard(side)
         raise

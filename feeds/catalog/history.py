@@ -38,28 +38,19 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from ..site.story import compact_json
-from .store import meta, set_meta
+from .rules import events as make
+from .rules.events import Event
+from .store import historytable
+from .store.meta import meta, number, set_meta
 
 log = logging.getLogger(__name__)
 
 FOLDER = "history"
 SUFFIX = ".jsonl"
-Event = dict[str, Any]
-EVENTS = {  # each event's fields, beside n, at and event
-    "published": ("id", "seq", "file", "path", "places"),
-    "joined": ("id", "group", "place"),
-    "left": ("id", "group", "place", "taken"),
-    "removed": ("id", "file"),
-    "returned": ("id", "file", "path"),
-    "moved": ("id", "file", "path"),
-    "address": ("path", "id", "alias"),
-    "section": ("group", "to"),  # a section's stories all left for another (to: null, back)
-}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -94,8 +85,8 @@ class HistoryLog:
         append them to the files; call inside the transaction that makes the change."""
         if not events:
             return
-        lines = number(db, events, at)
-        db.executemany("INSERT INTO history (line) VALUES (?)", [(line,) for line in lines])
+        lines = numbered(db, events, at)
+        historytable.add_lines(db, lines)
         self.append(db, lines)
 
     def append(self, db: sqlite3.Connection, lines: list[str]) -> None:
@@ -155,8 +146,7 @@ class HistoryLog:
             return 0
         self._take_back_uncommitted(db, orjson.loads(recorded or "{}"))
         present = {text for _, _, text in self.lines()}
-        missing = [line for (line,) in db.execute("SELECT line FROM history ORDER BY rowid")
-                   if line not in present]
+        missing = [line for line in historytable.lines(db) if line not in present]
         self.append(db, missing)
         self.committed()
         set_meta(db, "history_files", compact_json(self.signatures()))
@@ -171,7 +161,7 @@ class HistoryLog:
         died between writing them and committing. They are exactly the bytes past the size
         the catalogue recorded, in the same file, numbered from the catalogue's next line on;
         a file changed otherwise (a git merge, an edit) is left as it is."""
-        first = int(meta(db, "history_n", 1))  # type: ignore[call-overload]
+        first = number(db, "history_n", 1)
         for name, (size, _, inode) in recorded.items():
             path = self.folder / name
             try:
@@ -213,9 +203,9 @@ class HistoryLog:
                         yield f"{FOLDER}/{path.name}", number_, text
 
 
-def number(db: sqlite3.Connection, events: list[Event], at: int) -> list[str]:
+def numbered(db: sqlite3.Connection, events: list[Event], at: int) -> list[str]:
     """Return ``events`` as lines, numbered after the catalogue's last line."""
-    first = int(meta(db, "history_n", 1))  # type: ignore[call-overload]
+    first = number(db, "history_n", 1)
     lines = []
     for offset, event in enumerate(events):
         fields = {k: v for k, v in event.items() if k != "at"}
@@ -240,46 +230,25 @@ def _fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-# What a catalogue already holds, as events (a first build's stories; a catalogue from before
-# the history existed) ----------------------------------------------------------------------
-
-def published_events(db: sqlite3.Connection, first_seq: int, at: int,
-                     chunk: int = 20_000) -> Iterator[list[Event]]:
-    """Yield, ``chunk`` stories at a time (a whole archive's lines at once would double a
-    first build's memory), a ``published`` event for each story numbered ``first_seq`` or
-    later, with every place it has (live or left); then the ``address`` events its paths
-    need."""
-    some = "" if first_seq == 1 else "WHERE id IN (SELECT id FROM stories WHERE seq >= ?1)"
-    rows = db.execute(
-        "SELECT s.id, s.seq, s.source, s.path, p.places FROM stories s LEFT JOIN "
-        f"(SELECT id, json_group_object(grp, pos) AS places FROM members {some} GROUP BY id) p "
-        "ON p.id = s.id WHERE s.seq >= ?1 ORDER BY s.seq", (first_seq,))
-    implied: dict[str, tuple[str, int]] = {}
-    while found := rows.fetchmany(chunk):
-        yield [  # (the places as SQLite wrote them: a whole archive's, in C)
-            {"at": at, "event": "published", "id": story_id, "seq": seq, "file": source,
-             "path": path, "places": orjson.Fragment(places or "{}")}
-            for story_id, seq, source, path, places in found]
-        implied.update((path, (story_id, 0)) for story_id, _, _, path, _ in found)
-    wanted = set(implied.values())
-    yield [{"at": at, "event": "address", "path": path, "id": story_id, "alias": bool(alias)}
-           for path, story_id, alias in db.execute(
-               "SELECT path, id, alias FROM paths ORDER BY path")
-           if (story_id, 0) in wanted and implied.get(path) != (story_id, alias)]
-
+# What a catalogue from before the history holds, as events (its migration) ------------------
 
 def snapshot(db: sqlite3.Connection, at: int) -> list[Event]:
     """Return events that replay to the whole ledger as it is: every story published (at
-    ``at``: the catalogue cannot say when), then every place left and story removed, at
-    the second it happened."""
-    events = [event for events in published_events(db, 1, at) for event in events]
-    later: list[Event] = [
-        {"at": removed_at, "event": "left", "id": story_id, "group": group, "place": pos,
-         "taken": taken}
-        for group, pos, story_id, removed_at, taken in db.execute(
-            "SELECT grp, pos, id, removed_at, removed_pos FROM members WHERE live = 0 "
-            "AND removed_at IS NOT NULL")]
-    later += [{"at": removed_at, "event": "removed", "id": story_id, "file": source}
-              for story_id, source, removed_at in db.execute(
-                  "SELECT id, source, removed_at FROM stories WHERE live = 0")]
-    return events + sorted(later, key=lambda e: (e["at"], e["event"] != "removed", e["id"]))
+    ``at``: the catalogue cannot say when), with every place it has, then the paths its
+    permalinks do not say, then every place left and story removed, at the second it
+    happened."""
+    found: list[Event] = []
+    implied: dict[str, tuple[str, int]] = {}
+    for rows in historytable.published(db):
+        found += [make.published(story_id, seq, source, path, places, at)
+                  for story_id, seq, source, path, places in rows]
+        implied.update((path, (story_id, 0)) for story_id, _, _, path, _ in rows)
+    wanted = set(implied.values())
+    found += [make.address(path, story_id, bool(alias), at)
+              for path, story_id, alias in historytable.paths(db)
+              if (story_id, 0) in wanted and implied.get(path) != (story_id, alias)]
+    later = [make.left(story_id, group, pos, taken, removed_at)
+             for group, pos, story_id, removed_at, taken in historytable.left(db)]
+    later += [make.removed(story_id, source, removed_at)
+              for story_id, source, removed_at in historytable.removed(db)]
+    return found + sorted(later, key=lambda e: (e["at"], e["event"] != "removed", e["id"]))

@@ -13,11 +13,10 @@ the holding name goes, the others are read again, and one takes over.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from pathlib import Path
 
 from ..site.files import shown
-from .store import Problem, file_identity
+from .store import Problem, file_identity, files
 
 Identity = tuple[int, int]  # (device, inode)
 
@@ -35,11 +34,9 @@ class Names:
         inodes = {i[1] for i in identities.values() if i is not None}
         gone = [s for s, i in identities.items() if i is None]
         known: dict[str, tuple[int, bool]] = {}  # the catalogue's names of these inodes
-        wanted = sorted(inodes | {int(ino) for (ino,) in _rows(  # type: ignore[call-overload]
-            db, "SELECT ino FROM files WHERE source IN ({}) AND ino IS NOT NULL", gone)})
-        for source, ino, live in _rows(
-                db, "SELECT source, ino, state = 'live' FROM files WHERE ino IN ({})", wanted):
-            known[str(source)] = (int(ino), bool(live))  # type: ignore[call-overload]
+        wanted = sorted(inodes | set(files.inodes(db, gone)))
+        for source, ino, live in files.with_inodes(db, wanted):
+            known[source] = (ino, live)
         for name in self.twins:  # (left out, so not in the catalogue)
             if name not in identities:
                 found = file_identity(root / name)
@@ -67,11 +64,3 @@ class Names:
             "or copy the file to make a second story.")) for name, holder in sorted(
                 self.twins.items())]
 
-
-def _rows(db: sqlite3.Connection, sql: str,
-          values: Sequence[object]) -> list[tuple[object, ...]]:
-    found: list[tuple[object, ...]] = []
-    for start in range(0, len(values), 900):
-        chunk = values[start:start + 900]
-        found += db.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
-    return found

@@ -13,15 +13,29 @@ Each step is tested on a catalogue written by the release before it, kept in
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from .history import number, snapshot
-from .store import SCHEMA_VERSION, Problem, connect_writer, meta, set_meta, transaction
+from ..site.story import Author, Enclosure, Image, Story
+from .history import numbered, snapshot
+from .parsing import text_digest
+from .store import (
+    SCHEMA_VERSION,
+    Problem,
+    connect_writer,
+    files,
+    meta,
+    set_meta,
+    transaction,
+)
+from .store.historytable import add_lines
+from .store.schema import create_tables
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +56,41 @@ def _history(db: sqlite3.Connection) -> None:
     knows so far: every story published (when is unknown: the catalogue's birth stands
     for it), every place left and story removed at its second. The next start appends
     these lines to ``history/``."""
-    db.execute("CREATE TABLE IF NOT EXISTS history (line TEXT NOT NULL)")
+    create_tables(db)
     born = int(meta(db, "born", 0))  # type: ignore[call-overload]
-    lines = number(db, snapshot(db, born), born)
-    db.executemany("INSERT INTO history (line) VALUES (?)", [(line,) for line in lines])
+    add_lines(db, numbered(db, snapshot(db, born), born))
     set_meta(db, "history_files", "")  # the files have none of it yet
+
+
+def _keyed_stories(db: sqlite3.Connection) -> None:
+    """Keep each story as keyed JSON (every field by its name: a field added later needs no
+    migration), and its digest again: the digest is of the text, and a file read again
+    after the upgrade must not look edited (its documents would all change their dates)."""
+    after = 0
+    while rows := files.texts_after(db, after, 1000):
+        files.rewrite_texts(db, [(text, text_digest(text), rowid, source)
+                                 for rowid, source, old in rows
+                                 for text in (_positional(old).to_json(),)])
+        after = rows[-1][0]
+
+
+def _positional(text: str) -> Story:
+    """Read a story as schema 2 wrote it: its fields in a list, in the record's order."""
+    (path, source, title, story_id, date, updated, authors, section, tags, summary, body,
+     image, enclosures, link, draft, aliases) = json.loads(text)
+    return Story(
+        path=path, source=source, title=title, id=story_id,
+        date=datetime.fromisoformat(date), updated=datetime.fromisoformat(updated),
+        authors=tuple(Author(*a) for a in authors), section=section, tags=tuple(tags),
+        summary=summary, body=body, image=Image(*image) if image else None,
+        enclosures=tuple(Enclosure(*e) for e in enclosures), link=link, draft=draft,
+        aliases=tuple(aliases))
 
 
 MIGRATIONS = (
     Migration(2, "the publication history (history/ in the site folder, and in the catalogue)",
               _history),
+    Migration(3, "stories kept as keyed JSON", _keyed_stories),
 )
 
 

@@ -102,14 +102,19 @@ def _describe(root: Path, settings: Settings, story: Story, stamp: Signature) ->
     text = story.to_json()
     groups = tuple((g.key, g.name) for g in groups_of(story))
     media = tuple(sorted(used))
-    data = text.encode()
     return Parsed(
-        story.source, stamp, text, hashlib.blake2b(data, digest_size=16).hexdigest(),
+        story.source, stamp, text, text_digest(text),
         story.id, story.path, story.date.timestamp(), story.draft, story.has_own_id,
         groups, media, tuple(sorted(missing)), story.aliases,
         (_dump([list(g) for g in groups]), _dump(media), _dump(sorted(missing)),
          _dump(story.aliases), _dump([g for g, _ in groups])),
     )
+
+
+def text_digest(text: str) -> str:
+    """Return the digest of a story's text: what the publisher compares to tell an edit
+    from a save, never the whole text."""
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _dump(value: object) -> str:

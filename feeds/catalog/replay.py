@@ -18,7 +18,9 @@ from typing import Any
 import orjson
 
 from ..site.story import compact_json
-from .history import EVENTS, Event, seconds
+from .history import seconds
+from .rules import sections
+from .rules.events import EVENTS, Event
 from .store import Problem
 
 FIELDS = {kind: frozenset(("n", "at", *fields)) for kind, fields in EVENTS.items()}
@@ -84,16 +86,14 @@ def replay(found: Iterator[tuple[str, int, str]]) -> Restored:
 
 
 def _move(event: Event, at: int, moved: dict[str, tuple[str, int]]) -> None:
-    """Apply a section's move as the ledger made it (``Ledger._moved``): the sections that
+    """Apply a section's move by the ledger's rule (``rules.sections``): the sections that
     had moved to it follow it; a section with stories again (``to`` null) is itself."""
     group, to = str(event["group"]), event["to"]
     if to is None:
         moved.pop(group, None)
         return
-    moved[group] = (str(to), at)
-    for other, (target, when) in list(moved.items()):
-        if target == group:
-            moved[other] = (str(to), when)
+    now = sections.follow({g: there for g, (there, _) in moved.items()}, group, str(to))
+    moved.update((g, (there, at if g == group else moved[g][1])) for g, there in now.items())
 
 
 def _valid(event: Event) -> bool:

@@ -36,6 +36,7 @@ from ..catalog.store import (
     catalog_path,
     changed_keys,
     connect_reader,
+    listing,
     meta,
     parse_settings,
 )
@@ -265,7 +266,7 @@ def _render(jobs: list[Job], root: Path, out: Path, manifest: Path,
         widen_html_cache(BUILD_HTML_CACHE)
         db = connect_reader(catalog)
         try:
-            ids = [story_id for (story_id,) in db.execute("SELECT id FROM stories WHERE live = 1")]
+            ids = listing.live_ids(db)
         finally:
             db.close()
         with context.Pool(processes, start_worker, setup) as pool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..catalog.groups import SITE, Group
-from ..catalog.store import View
+from ..catalog.store import View, listing
 from ..documents import urls
 from ..documents.archives import full_pages
 from ..documents.document import Document, Redirect
@@ -47,16 +47,14 @@ def plan(view: View, root: Path) -> Plan:
     for group in groups:
         _group(view, group, found)
     found.documents += [opml.path for opml in OPML_LISTS]
-    lives = [f"/{path}/" for (path,) in view.db.execute(
-        "SELECT path FROM stories WHERE live = 1 ORDER BY path")]
+    lives = [f"/{path}/" for path in listing.live_paths(view.db)]
     seen = set(found.documents)
     found.documents += [path for path in lives if path not in seen]
     _old_paths(view, found)
     _moved_groups(view, found)
     _configured(view, found)
-    found.media = [file for (file,) in view.db.execute(
-        "SELECT DISTINCT m.file FROM media m JOIN stories s ON s.id = m.id AND s.live = 1 "
-        "ORDER BY m.file") if local_file(root, file) is not None]
+    found.media = [file for file in listing.used_media(view.db)
+                   if local_file(root, file) is not None]
     found.static = sorted(p.name for p in STATIC.iterdir() if p.is_file())
     found.documents += [NOT_FOUND, GONE]
     return found
@@ -79,11 +77,7 @@ def _group(view: View, group: Group, found: Plan) -> None:
 
 def _old_paths(view: View, found: Plan) -> None:
     """Add what the paths stories used to have answer: 301 to where a story went, 410 Gone."""
-    rows = view.db.execute(
-        "SELECT p.path, p.alias FROM paths p "
-        "WHERE NOT EXISTS (SELECT 1 FROM stories l WHERE l.path = p.path AND l.live = 1) "
-        "ORDER BY p.path").fetchall()
-    for path, alias in rows:
+    for path, alias in listing.old_paths(view.db):
         if alias:  # kept in old_address form: asked with or without its trailing slash
             _answer(view, found, path)
             _answer(view, found, path + "/")
@@ -95,8 +89,7 @@ def _moved_groups(view: View, found: Plan) -> None:
     """Add the URLs of sections whose stories went to another (a renamed folder): each of
     their feeds, listing and archive pages answers 301 there."""
     settings = view.settings
-    for key, slots in view.db.execute(
-            "SELECT m.grp, g.slots FROM moved m JOIN groups g ON g.grp = m.grp ORDER BY m.grp"):
+    for key, slots in listing.moved_sections(view.db):
         group = Group.from_key(key)
         paths = [urls.feed(group, fmt.file) for fmt in FORMATS]
         paths += [urls.page(group, n) for n in range(1, max(1, -(-slots // settings.page_size))

@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..catalog.store import View, connect_reader, parse_settings
+from ..catalog.store import View, connect_reader, listing, meta, parse_settings
 from ..documents.document import Document, Redirect, compress
 from ..documents.items import HtmlEntry, keep_html_in, render_bodies, widen_html_cache
 from ..documents.pages import freeze_templates, gone_page, not_found_page
@@ -169,8 +169,6 @@ def run_bodies(ids: list[str]) -> list[HtmlEntry]:
     """Make the HTML of a chunk of live stories in a worker process (``items.render_bodies``)."""
     assert _RENDERER is not None, "start_worker first"
     db = _RENDERER.db
-    marks = ",".join("?" * len(ids))
-    texts = db.execute(f"SELECT t.story FROM stories s JOIN texts t ON t.source = s.source "
-                       f"WHERE s.id IN ({marks})", ids).fetchall()
-    raw = db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()[0]
-    return render_bodies(_RENDERER.settings_of(raw), [Story.from_json(t) for (t,) in texts])
+    texts = listing.texts_of(db, ids)
+    return render_bodies(_RENDERER.settings_of(str(meta(db, "settings"))),
+                         [Story.from_json(text) for text in texts])

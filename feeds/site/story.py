@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 import orjson
 
@@ -94,30 +96,61 @@ class Story:
         return f"/{self.path}/"
 
     def to_json(self) -> str:
-        """Return the story as compact JSON (the catalogue's form of it)."""
-        return compact_json([
-            self.path, self.source, self.title, self.id, self.date.isoformat(),
-            self.updated.isoformat(), [[a.name, a.email, a.uri] for a in self.authors],
-            self.section, list(self.tags), self.summary, self.body,
-            [self.image.url, self.image.alt] if self.image else None,
-            [[e.url, e.type, e.length] for e in self.enclosures], self.link, self.draft,
-            list(self.aliases),
-        ])
+        """Return the story as compact keyed JSON (the catalogue's form of it).
+
+        Each field under its own name, in the record's order; a field at its default
+        (no image, no tags, not a draft...) is left out, and ``has_own_id`` always is
+        (writing the id into the file changes nothing a reader sees). A field added to the
+        record later is read as its default from what an older feeds wrote: no migration.
+        """
+        found: dict[str, object] = {}
+        for name, default in _FIELDS:
+            value = getattr(self, name)
+            if value != default or default is _REQUIRED:
+                found[name] = _ENCODE[name](value) if name in _ENCODE else value
+        return compact_json(found)
 
     @classmethod
-    def from_json(cls, text: str) -> Story:
-        """Read a story written by ``to_json`` (which leaves out ``has_own_id``: writing the id
-        into the file changes nothing a reader sees)."""
-        (path, source, title, story_id, date, updated, authors, section, tags, summary, body,
-         image, enclosures, link, draft, aliases) = json.loads(text)
-        return cls(
-            path=path, source=source, title=title, id=story_id,
-            date=datetime.fromisoformat(date), updated=datetime.fromisoformat(updated),
-            authors=tuple(Author(*a) for a in authors), section=section, tags=tuple(tags),
-            summary=summary, body=body, image=Image(*image) if image else None,
-            enclosures=tuple(Enclosure(*e) for e in enclosures), link=link, draft=draft,
-            aliases=tuple(aliases),
-        )
+    def from_json(cls, text: str | bytes) -> Story:
+        """Read a story written by ``to_json``; a field it leaves out takes its default."""
+        try:
+            raw = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            raw = json.loads(text)  # (an integer past 64 bits: orjson refuses it)
+        values: dict[str, Any] = {name: _DECODE[name](value) if name in _DECODE else value
+                                  for name, value in raw.items() if name in _NAMES}
+        return cls(**values)
+
+
+def _author(author: Author) -> dict[str, str]:
+    found = {"name": author.name}
+    if author.email is not None:
+        found["email"] = author.email
+    if author.uri is not None:
+        found["uri"] = author.uri
+    return found
+
+
+_REQUIRED = object()
+_FIELDS = tuple((f.name, _REQUIRED if f.default is MISSING else f.default)
+                for f in fields(Story) if f.name != "has_own_id")
+_NAMES = frozenset(name for name, _ in _FIELDS)
+# How a field that is not plain JSON is written, and read back.
+_ENCODE: dict[str, Callable[[Any], object]] = {
+    "date": datetime.isoformat, "updated": datetime.isoformat,
+    "authors": lambda authors: [_author(a) for a in authors],
+    "tags": list, "aliases": list,
+    "image": lambda image: {"url": image.url, "alt": image.alt},
+    "enclosures": lambda found: [{"url": e.url, "type": e.type, "length": e.length}
+                                 for e in found],
+}
+_DECODE: dict[str, Callable[[Any], object]] = {
+    "date": datetime.fromisoformat, "updated": datetime.fromisoformat,
+    "authors": lambda found: tuple(Author(**a) for a in found),
+    "tags": tuple, "aliases": tuple,
+    "image": lambda image: Image(**image) if image else None,
+    "enclosures": lambda found: tuple(Enclosure(**e) for e in found),
+}
 
 
 @lru_cache(maxsize=2048)  # names repeat: a site has a few thousand at most (~250 B each)

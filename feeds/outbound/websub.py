@@ -11,7 +11,6 @@ logged and retried and never slows publishing or a request.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import sqlite3
 import urllib.parse
@@ -21,12 +20,13 @@ from pathlib import Path
 
 from ..catalog.groups import Group
 from ..catalog.store import View, parse_settings
-from . import urls
-from .document import Document
-from .formats import FORMATS
+from ..catalog.store.listing import groups_of_stories
+from ..documents import urls
+from ..documents.document import Document
+from ..documents.formats import FORMATS
+from ..documents.routes import render
 from .hooks import CommitHook
 from .outbox import FIRST_DELAY, TIMEOUT, Outbox
-from .routes import render
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,5 @@ class FeedChanges(CommitHook):
             if kind in ("group", "name"):
                 found.add(rest)
             elif kind == "story":
-                for (groups,) in view.db.execute("SELECT groups FROM stories WHERE id = ?",
-                                                 (rest,)):
-                    found.update(json.loads(groups))
+                found |= groups_of_stories(view.db, [rest])
         return found

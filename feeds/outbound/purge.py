@@ -15,19 +15,19 @@ document at once must find every serving worker already on the new version
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..catalog.store import meta, parse_settings
+from ..catalog.store import meta, parse_settings, transaction
+from ..catalog.store.listing import groups_of_stories
+from ..documents.surrogates import purge_keys
 from ..site.caching import PurgeTarget
 from ..site.config import Settings
 from .hooks import CommitHook
 from .outbox import TIMEOUT, Outbox
-from .surrogates import purge_keys
 
 log = logging.getLogger(__name__)
 
@@ -87,16 +87,13 @@ class CachePurge(CommitHook):
         super().__init__(root, delay)
 
     def handle(self, db: sqlite3.Connection, changed: set[str]) -> None:
-        db.execute("BEGIN")
-        try:
+        with transaction(db, "BEGIN"):  # one consistent read
             raw = meta(db, "settings")
             settings = parse_settings(str(raw)) if raw is not None else None
             if settings is None or not settings.purge or not settings.surrogate_key_header:
                 return
             keys = (["all"] if len(changed) > MAX_KEYS
-                    else purge_keys(changed, lambda ids: _groups(db, ids)))
-        finally:
-            db.execute("COMMIT")
+                    else purge_keys(changed, lambda ids: groups_of_stories(db, ids)))
         self._send(settings, keys)
 
     def _send(self, settings: Settings, keys: list[str]) -> None:
@@ -107,13 +104,3 @@ class CachePurge(CommitHook):
             for value in batches(keys):
                 outbox.put(Purge(target, settings.surrogate_key_header, value))
 
-
-def _groups(db: sqlite3.Connection, ids: list[str]) -> set[str]:
-    """Return every group the given stories are in (or were in, when they left)."""
-    found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for (groups,) in db.execute(
-                f"SELECT groups FROM stories WHERE id IN ({','.join('?' * len(chunk))})", chunk):
-            found.update(json.loads(groups))
-    return found
