@@ -15,19 +15,27 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FunctionLoader, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ..catalog.groups import SITE, Group, groups_of
 from ..catalog.store import View
+from ..site import kinds
+from ..site import urlspace as urls
+from ..site.formats import FORMATS
 from ..site.story import Story, slugify
-from . import urls
 from .document import HTML, Document
-from .formats import FORMATS
 from .items import body_html, permalink, summary
 
+
+def _part_source(name: str) -> str | None:
+    """Return the template of a kind's part given in its row (a kind added at run time)."""
+    return next((k.part.source for k in kinds.KINDS
+                 if k.part is not None and k.part.template == name and k.part.source), None)
+
+
 _ENV = Environment(
-    loader=PackageLoader("feeds", "templates"),
+    loader=ChoiceLoader([PackageLoader("feeds", "templates"), FunctionLoader(_part_source)]),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
@@ -64,7 +72,7 @@ def feed_set(view: View, group: Group) -> FeedSet:
     settings = view.settings
     title = group.title(settings.title)
     return FeedSet(group.label(), group.base_path, tuple(
-        FeedLink(settings.url(urls.feed(group, f.file)), f.media_type, f"{title} ({f.label})",
+        FeedLink(settings.url(urls.feed(group, f)), f.media_type, f"{title} ({f.label})",
                  f.label)
         for f in FORMATS
     ))
@@ -84,6 +92,8 @@ def _page(template: str, view: View, groups: list[Group], **context: object) -> 
         href=settings.href,
         story_href=lambda story: settings.href(urls.story(story.path)),
         group_href=lambda kind, name: settings.href(Group(kind, slugify(name)).base_path),
+        group_names=lambda kind, story: kinds.kind(kind).names(story),
+        byline=kinds.parts("byline"), end=kinds.parts("end"),
         permalink=lambda story: permalink(settings, story),
         summary=summary,
         **context,
@@ -114,10 +124,11 @@ def listing_page(view: View, key: str, number: int) -> Document | None:
 
 
 def story_page(view: View, story: Story) -> Document:
-    """Render a story's page, offering the site's feeds, then its section's, authors', tags'."""
-    order = ("section", "author", "tag")
+    """Render a story's page, offering the site's feeds, then its groups' in the order of
+    their kinds' ``follow`` (its section's, authors', tags')."""
     named = [view.group_name(g.key) for g in groups_of(story)[1:]]
-    groups = sorted((g for g in named if g is not None), key=lambda g: order.index(g.kind))
+    groups = sorted((g for g in named if g is not None),
+                    key=lambda g: kinds.kind(g.kind).follow)
     body = _page("story.html", view, [SITE, *groups], story=story,
                  body_html=Markup(body_html(view.settings, story)))
     return Document(body, HTML)

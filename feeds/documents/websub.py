@@ -21,9 +21,9 @@ from pathlib import Path
 
 from ..catalog.groups import Group
 from ..catalog.store import View, parse_settings
-from . import urls
+from ..site import urlspace as urls
+from ..site.formats import FORMATS
 from .document import Document
-from .formats import FORMATS
 from .hooks import CommitHook
 from .outbox import FIRST_DELAY, TIMEOUT, Outbox
 from .routes import render
@@ -80,7 +80,7 @@ class FeedChanges(CommitHook):
             for key in sorted(self._groups(view, keys))[:MAX_GROUPS]:
                 group = Group.from_key(key)
                 for fmt in FORMATS:
-                    path = urls.feed(group, fmt.file)
+                    path = urls.feed(group, fmt)
                     found = render(view, path)
                     if not isinstance(found, Document):
                         self._etags.pop(path, None)

@@ -87,6 +87,9 @@ class Story:
     draft: bool = False
     aliases: tuple[str, ...] = ()
     has_own_id: bool = True
+    # The names of its groups of kinds that have no field above (``site.kinds``), by kind:
+    # (("series", ("Harbour works",)),). Empty for every kind feeds ships.
+    extra_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def url_path(self) -> str:
@@ -94,22 +97,27 @@ class Story:
         return f"/{self.path}/"
 
     def to_json(self) -> str:
-        """Return the story as compact JSON (the catalogue's form of it)."""
-        return compact_json([
+        """Return the story as compact JSON (the catalogue's form of it); the groups of other
+        kinds go last, as a mapping, and only when there are some, so the stories of the
+        kinds feeds ships keep the text they had."""
+        fields: list[object] = [
             self.path, self.source, self.title, self.id, self.date.isoformat(),
             self.updated.isoformat(), [[a.name, a.email, a.uri] for a in self.authors],
             self.section, list(self.tags), self.summary, self.body,
             [self.image.url, self.image.alt] if self.image else None,
             [[e.url, e.type, e.length] for e in self.enclosures], self.link, self.draft,
             list(self.aliases),
-        ])
+        ]
+        if self.extra_groups:
+            fields.append({kind: list(names) for kind, names in self.extra_groups})
+        return compact_json(fields)
 
     @classmethod
     def from_json(cls, text: str) -> Story:
         """Read a story written by ``to_json`` (which leaves out ``has_own_id``: writing the id
         into the file changes nothing a reader sees)."""
         (path, source, title, story_id, date, updated, authors, section, tags, summary, body,
-         image, enclosures, link, draft, aliases) = json.loads(text)
+         image, enclosures, link, draft, aliases, *extra) = json.loads(text)
         return cls(
             path=path, source=source, title=title, id=story_id,
             date=datetime.fromisoformat(date), updated=datetime.fromisoformat(updated),
@@ -117,6 +125,8 @@ class Story:
             summary=summary, body=body, image=Image(*image) if image else None,
             enclosures=tuple(Enclosure(*e) for e in enclosures), link=link, draft=draft,
             aliases=tuple(aliases),
+            extra_groups=tuple((kind, tuple(names)) for kind, names in extra[0].items())
+            if extra else (),
         )
 
 
