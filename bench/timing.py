@@ -34,12 +34,14 @@ class Timed:
         return self.cpu / self.seconds if self.seconds else 0.0
 
 
-def run_timed(command: list[str], log: Path, timeout: float) -> Timed:
-    """Run ``command`` (its output into ``log``) and wait, bounded, for it to exit."""
+def run_timed(command: list[str], log: Path, timeout: float,
+              env: dict[str, str] | None = None) -> Timed:
+    """Run ``command`` (its output into ``log``; ``env``: its environment) and wait, bounded,
+    for it to exit."""
     with open(log, "wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+                                   stderr=subprocess.STDOUT, start_new_session=True, env=env)
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

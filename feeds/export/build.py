@@ -139,6 +139,14 @@ def build(root: Path, out: Path, processes: int | None = None,
     say(sync(root, problems))
     for problem in problems:
         say(str(problem))
+    return write(root, out, processes, started)
+
+
+def write(root: Path, out: Path, processes: int | None = None,
+          started: float | None = None) -> Summary:
+    """Write what changed in the catalogue since the last build of ``out`` (everything, the
+    first time), as the catalogue holds it now: ``build`` without bringing it up to date."""
+    started = time.monotonic() if started is None else started
     db = connect_reader(catalog_path(root))
     try:
         with View(db, parse_settings) as view:
