@@ -13,6 +13,7 @@ feed of the page's groups, and the two OPML lists.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from jinja2 import ChoiceLoader, Environment, FunctionLoader, PackageLoader, select_autoescape
@@ -27,15 +28,25 @@ from ..site.story import Story, slugify
 from .document import HTML, Document
 from .items import body_html, permalink, summary
 
+_FILES = PackageLoader("feeds", "templates")
+SLOTS = {"_byline.html": "byline", "_end.html": "end"}  # where pages show a story's groups
 
-def _part_source(name: str) -> str | None:
-    """Return the template of a kind's part given in its row (a kind added at run time)."""
-    return next((k.part.source for k in kinds.KINDS
-                 if k.part is not None and k.part.template == name and k.part.source), None)
+
+def _slot(name: str) -> tuple[str, None, Callable[[], bool]] | None:
+    """Make the template of a slot (``SLOTS``) from the kinds' parts, in their order: one
+    template, so that a listing includes each story's parts at once, where an include per
+    part would copy the page's context for each (a tenth of rendering a listing)."""
+    slot = SLOTS.get(name)
+    if slot is None:
+        return None
+    parts = kinds.parts(slot)
+    source = "".join(part.source if part.source is not None else
+                     _FILES.get_source(_ENV, part.template)[0] for part in parts)
+    return source, None, lambda: kinds.parts(slot) == parts
 
 
 _ENV = Environment(
-    loader=ChoiceLoader([PackageLoader("feeds", "templates"), FunctionLoader(_part_source)]),
+    loader=ChoiceLoader([FunctionLoader(_slot), _FILES]),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
@@ -93,7 +104,6 @@ def _page(template: str, view: View, groups: list[Group], **context: object) -> 
         story_href=lambda story: settings.href(urls.story(story.path)),
         group_href=lambda kind, name: settings.href(Group(kind, slugify(name)).base_path),
         group_names=lambda kind, story: kinds.kind(kind).names(story),
-        byline=kinds.parts("byline"), end=kinds.parts("end"),
         permalink=lambda story: permalink(settings, story),
         summary=summary,
         **context,

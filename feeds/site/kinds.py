@@ -32,7 +32,8 @@ class Part:
     a story is shown with its groups (``byline``: the line under its title, after its date;
     ``end``: below its summary or body), at a rank among the parts there."""
 
-    template: str  # its name: a file of feeds/templates/, or the name of ``source``
+    template: str  # a file of feeds/templates/ (or ``source``'s name), shown with ``story``,
+    # group_href(kind, name) (a group's page) and group_names(kind, story)
     slot: str  # "byline" or "end"
     rank: int
     source: str | None = None  # the template itself, for a kind added at run time
@@ -88,7 +89,15 @@ KINDS: list[Kind] = [  # in the order of the OPML list
 
 def kind(name: str) -> Kind:
     """Return the kind called ``name`` (a group key's first part)."""
-    return next(k for k in KINDS if k.name == name)
+    found = _BY_NAME.get(name)
+    if found is None:  # (a table changed since: added())
+        _BY_NAME.clear()
+        _BY_NAME.update((k.name, k) for k in KINDS)
+        found = _BY_NAME[name]
+    return found
+
+
+_BY_NAME: dict[str, Kind] = {}
 
 
 def named() -> list[Kind]:
@@ -114,3 +123,4 @@ def added(new: Kind) -> Iterator[Kind]:
         yield new
     finally:
         KINDS.remove(new)
+        _BY_NAME.clear()
