@@ -107,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
 def feeds_build(site: Path, log: Path, code: Path = ROOT) -> Timed:
     """Run ``feeds build`` of ``code`` on ``site`` into ``site/public``."""
     command = [sys.executable, "-m", "feeds", "build", "--root", str(site)]
-    return run_timed(command, log, BUILD_TIMEOUT, {**os.environ, "PYTHONPATH": str(code)})
+    return run_timed(command, log, BUILD_TIMEOUT, code)
 
 
 def _fresh(source: Path, site: Path) -> None:
@@ -190,7 +190,7 @@ def _watch(source: Path, site: Path, edits: int, samples: Samples) -> None:
     command = [sys.executable, "-m", "feeds", "build", "--watch", "--root", str(site)]
     with open(site.parent / "watch.log", "wb") as log:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=log, start_new_session=True,
+                                   stderr=log, start_new_session=True, cwd=ROOT,
                                    env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert process.stdout is not None
     lines = _Lines(process.stdout)

@@ -35,13 +35,16 @@ class Timed:
 
 
 def run_timed(command: list[str], log: Path, timeout: float,
-              env: dict[str, str] | None = None) -> Timed:
-    """Run ``command`` (its output into ``log``; ``env``: its environment) and wait, bounded,
-    for it to exit."""
+              code: Path | None = None) -> Timed:
+    """Run ``command`` (its output into ``log``) and wait, bounded, for it to exit; ``code``:
+    the checkout whose ``feeds`` it runs (its folder, first on the path: ``python -m`` and
+    ``-c`` put the current folder before ``PYTHONPATH``)."""
+    env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
     with open(log, "wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True, env=env)
+                                   stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                                   cwd=code)
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -18,10 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..catalog.publisher import Publisher, PublisherBusy
+from ..catalog.store import STATE_FOLDER
 from ..documents.items import widen_html_cache
 from ..documents.syndication import widen_entry_cache
 from ..errors import FeedsError
 from .build import Summary, build, write
+from .manifest import Manifest
 from .render import BUILD_ENTRIES, BUILD_HTML_CACHE
 
 log = logging.getLogger(__name__)
@@ -35,10 +37,11 @@ def watch(root: Path, out: Path, stop: threading.Event, processes: int | None = 
     widen_html_cache(BUILD_HTML_CACHE)  # every story stays warm between publications
     widen_entry_cache(BUILD_ENTRIES)
     built(build(root, out, processes, say))
+    manifest = Manifest(root / STATE_FOLDER, out)
 
     def rebuild(keys: set[str], version: int) -> None:
         try:
-            built(write(root, out, processes))
+            built(write(root, out, processes, manifest=manifest))
         except FeedsError as error:  # (a full disk: said, and the next commit tries again)
             say(error.message)
 
@@ -49,4 +52,7 @@ def watch(root: Path, out: Path, stop: threading.Event, processes: int | None = 
         raise FeedsError("feeds serve is running here, and publishes this site: run "
                          "feeds build without --watch (it builds from the catalogue the "
                          "server keeps), or stop the server.") from error
-    publisher.run(stop)
+    try:
+        publisher.run(stop)
+    finally:
+        manifest.close()
