@@ -51,6 +51,37 @@ HUGO_PAGE = """\
 HUGO_LAYOUTS = ("layouts/_default/single.html", "layouts/_default/list.html",
                 "layouts/index.html")
 HUGO_PAGES = re.compile(r"^\s*Pages\s*\|\s*(\d+)", re.MULTILINE)
+# Hugo's own RSS template (0.111, tpl/tplimpl/embedded/templates/_default/rss.xml) with the
+# whole story in each item, as feeds' feeds carry it, instead of the summary: every list
+# (the home page, each section, each tag) gets a feed of all its pages (rssLimit: none).
+HUGO_FULL_RSS = """\
+{{- $pctx := . -}}
+{{- if .IsHome -}}{{ $pctx = .Site }}{{- end -}}
+{{- $pages := slice -}}
+{{- if or $.IsHome $.IsSection -}}
+{{- $pages = $pctx.RegularPages -}}
+{{- else -}}
+{{- $pages = $pctx.Pages -}}
+{{- end -}}
+{{- printf "<?xml version=\\"1.0\\" encoding=\\"utf-8\\" standalone=\\"yes\\"?>" | safeHTML }}
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
+  <channel>
+    <title>{{ .Title }} on {{ .Site.Title }}</title>
+    <link>{{ .Permalink }}</link>
+    <description>Recent content on {{ .Site.Title }}</description>
+    <generator>Hugo -- gohugo.io</generator>
+    {{ range $pages }}
+    <item>
+      <title>{{ .Title }}</title>
+      <link>{{ .Permalink }}</link>
+      <pubDate>{{ .Date.Format "Mon, 02 Jan 2006 15:04:05 -0700" | safeHTML }}</pubDate>
+      <guid>{{ .Permalink }}</guid>
+      <description>{{ .Content | html }}</description>
+    </item>
+    {{ end }}
+  </channel>
+</rss>
+"""
 
 
 def measure_hugo(hugo: str, source: Path, work: Path, rounds: int) -> HugoResult:
@@ -83,15 +114,20 @@ def measure_hugo(hugo: str, source: Path, work: Path, rounds: int) -> HugoResult
                       tuple(problems))
 
 
-def write_hugo_site(site: Path, source: Path) -> None:
+def write_hugo_site(site: Path, source: Path, full_content: bool = False) -> None:
     """Write a minimal Hugo site: a config, layouts rendering title and content, and a copy
-    of the stories (Markdown with YAML front matter, which Hugo reads as it is)."""
+    of the stories (Markdown with YAML front matter, which Hugo reads as it is); with
+    ``full_content``, feeds that carry each whole story (``HUGO_FULL_RSS``), as feeds' do,
+    else Hugo's own, which carry summaries."""
     shutil.rmtree(site, ignore_errors=True)
     shutil.copytree(source / "content", site / "content", ignore=COPY_IGNORE)
     (site / "config.toml").write_text(HUGO_CONFIG, encoding="utf-8")
-    for layout in HUGO_LAYOUTS:
+    layouts = {layout: HUGO_PAGE for layout in HUGO_LAYOUTS}
+    if full_content:
+        layouts["layouts/_default/rss.xml"] = HUGO_FULL_RSS
+    for layout, text in layouts.items():
         (site / layout).parent.mkdir(parents=True, exist_ok=True)
-        (site / layout).write_text(HUGO_PAGE, encoding="utf-8")
+        (site / layout).write_text(text, encoding="utf-8")
 
 
 def run_hugo(hugo: str, site: Path) -> tuple[float, float, int, str]:

@@ -19,7 +19,6 @@ import contextlib
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import threading
 import time
@@ -32,6 +31,7 @@ from tests.sources import rss
 
 from .report import Figure, Samples, print_report
 from .servers import pss_bytes, stop
+from .sites import baseline_code
 
 MB = 1 << 20
 ITEMS = 1_000
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"round {round_number}: {name}: {seconds:.2f} s, peak RSS {rss / MB:.0f} "
                       f"MB, peak PSS {pss / MB:.0f} MB", flush=True)
         if args.endless_seconds > 0:
-            for label, code in (("before", _baseline(folder, args.baseline)), ("after", ROOT)):
+            for label, code in (("before", baseline_code(folder, args.baseline)), ("after", ROOT)):
                 pss, items = _endless(folder / f"endless-{label}", code, args.endless_seconds)
                 samples.add(f"endless:{label}", pss / MB)
                 samples.add(f"endless-items:{label}", items)
@@ -159,19 +159,6 @@ def _run(command: list[str], code: Path, timeout: float,
             with contextlib.suppress(OSError):
                 stop(process)
         log.unlink(missing_ok=True)
-
-
-def _baseline(folder: Path, revision: str) -> Path:
-    """Check out ``feeds/`` of ``revision`` into a folder of its own."""
-    target = folder / f"baseline-{revision}"
-    target.mkdir(parents=True)
-    archive = folder / "baseline.tar"
-    with open(archive, "wb") as out:
-        subprocess.run(["git", "-C", str(ROOT), "archive", revision, "feeds"], stdout=out,
-                       check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(target, filter="data")
-    return target
 
 
 @contextlib.contextmanager

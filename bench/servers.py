@@ -7,7 +7,6 @@ process group (granian's workers, nginx's workers) and nothing else on the machi
 from __future__ import annotations
 
 import contextlib
-import gzip
 import http.client
 import os
 import pwd
@@ -20,6 +19,8 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from feeds.documents.document import compress
 
 HOST = "127.0.0.1"
 FEED_PATH = "/rss.xml"
@@ -205,7 +206,8 @@ def feeds_server(root: Path, log: Path, workers: int = 2,
 
 
 def write_nginx_site(work: Path, body: bytes, port: int) -> Path:
-    """Write nginx's config, ``www/rss.xml`` and its ``gzip -9`` twin; return the config path.
+    """Write nginx's config, ``www/rss.xml`` and its gzip twin (the very bytes feeds sends:
+    ``documents.document.compress``); return the config path.
 
     Both files get one mtime, as ``gzip`` leaves them, so gzip_static serves the pair as one.
     """
@@ -215,7 +217,7 @@ def write_nginx_site(work: Path, body: bytes, port: int) -> Path:
         (work / name).mkdir(exist_ok=True)
     plain, packed = www / "rss.xml", www / "rss.xml.gz"
     plain.write_bytes(body)
-    packed.write_bytes(gzip.compress(body, compresslevel=9, mtime=0))
+    packed.write_bytes(compress(body))
     stat = plain.stat()
     os.utime(packed, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     conf = work / "nginx.conf"

@@ -6,11 +6,15 @@ import argparse
 import contextlib
 import os
 import shutil
+import subprocess
+import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from .latency import FOLDER
+
+ROOT = Path(__file__).resolve().parent.parent  # this checkout
 
 COPY_IGNORE = shutil.ignore_patterns(".feeds", FOLDER)
 
@@ -50,3 +54,17 @@ def work_folder(chosen: Path | None, prefix: str, under: Path | None = None) -> 
     with tempfile.TemporaryDirectory(prefix=prefix, dir=under,
                                      ignore_cleanup_errors=True) as name:
         yield Path(name)
+
+
+def baseline_code(folder: Path, revision: str) -> Path:
+    """Check out ``feeds/`` of ``revision`` into a folder of its own (put it first on
+    ``PYTHONPATH`` to run that version)."""
+    target = folder / f"baseline-{revision}"
+    target.mkdir(parents=True)
+    archive = folder / "baseline.tar"
+    with open(archive, "wb") as out:
+        subprocess.run(["git", "-C", str(ROOT), "archive", revision, "feeds"], stdout=out,
+                       check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(target, filter="data")
+    return target

@@ -34,12 +34,17 @@ class Timed:
         return self.cpu / self.seconds if self.seconds else 0.0
 
 
-def run_timed(command: list[str], log: Path, timeout: float) -> Timed:
-    """Run ``command`` (its output into ``log``) and wait, bounded, for it to exit."""
+def run_timed(command: list[str], log: Path, timeout: float,
+              code: Path | None = None) -> Timed:
+    """Run ``command`` (its output into ``log``) and wait, bounded, for it to exit; ``code``:
+    the checkout whose ``feeds`` it runs (its folder, first on the path: ``python -m`` and
+    ``-c`` put the current folder before ``PYTHONPATH``)."""
+    env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
     with open(log, "wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+                                   stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                                   cwd=code)
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

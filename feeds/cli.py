@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import shlex
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
                             "FILE: <out>.nginx.conf beside the folder)")
     build.add_argument("--processes", type=int, metavar="N",
                        help="worker processes for a full build (default: one per core)")
+    build.add_argument("--watch", action="store_true",
+                       help="keep running: publish and write each change as it is made, "
+                            "until stopped (Ctrl-C)")
     build.set_defaults(run=_build)
 
     init = commands.add_parser(
@@ -212,22 +218,33 @@ def _import(args: argparse.Namespace, root: Path) -> int:
 
 
 def _build(args: argparse.Namespace, root: Path) -> int:
-    from .export.build import build
+    from .export.build import Summary, build
     from .export.nginx import write_nginx_conf
+    from .export.watch import watch
 
     load_settings(root)  # a broken config.yaml is an error here, with its line
     if args.processes is not None and args.processes < 1:
         raise FeedsError("--processes must be at least 1.")
     out = (args.out if args.out is not None else root / "public").resolve()
-    summary = build(root, out, args.processes, say=lambda line: print(line, file=sys.stderr))
-    for problem in summary.problems:
-        print(f"feeds build: {problem}", file=sys.stderr)
-    print(f"feeds build: {summary}")
-    if args.nginx_conf is not None:
-        conf = Path(args.nginx_conf).resolve() if args.nginx_conf else \
-            out.with_name(out.name + ".nginx.conf")
-        written = write_nginx_conf(summary, conf)
-        print(f"feeds build: {'wrote' if written else 'kept'} {conf}")
+    conf = None if args.nginx_conf is None else Path(args.nginx_conf).resolve() \
+        if args.nginx_conf else out.with_name(out.name + ".nginx.conf")
+
+    def built(summary: Summary) -> None:
+        for problem in summary.problems:
+            print(f"feeds build: {problem}", file=sys.stderr)
+        print(f"feeds build: {summary}", flush=True)
+        if conf is not None:
+            written = write_nginx_conf(summary, conf)
+            print(f"feeds build: {'wrote' if written else 'kept'} {conf}", flush=True)
+
+    say = functools.partial(print, file=sys.stderr, flush=True)
+    if not args.watch:
+        built(build(root, out, args.processes, say=say))
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    watch(root, out, stop, args.processes, say=say, built=built)
     return 0
 
 

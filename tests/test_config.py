@@ -56,7 +56,7 @@ def test_values_are_read_and_normalised(tmp_path: Path) -> None:
     ("title: [a, b]\n", 1, "title", "expected text on one line"),
     ("author: {name: A, uri: 'javascript:alert(1)'}\n", 1, "author", "must be an http(s) URL"),
     ("author: {name: A, email: not-an-address}\n", 1, "author", "not an address"),
-    ("opml_format: xml\n", 1, "opml_format", "expected atom, rss or json"),
+    ("opml_format: xml\n", 1, "opml_format", "expected rss, atom or json"),
 ])
 def test_bad_keys_are_errors_naming_key_and_line(
     tmp_path: Path, text: str, line: int, key: str, words: str

@@ -8,7 +8,8 @@ holds every place after the last full page (between one and two feed sizes).
 A place is never reused, so a full page never changes because of later or
 backdated stories; a story that leaves disappears from its own page only, and
 for a while the subscription document carries its RFC 6721 tombstone.
-RSS and JSON Feed hold the newest ``feed_size`` stories, in publication order.
+The other formats (RSS, JSON Feed) hold the newest ``feed_size`` stories, in publication
+order: RFC 5005 makes one feed of a group the archived one (``Format.archived``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from datetime import UTC, datetime
 
 from ..catalog.groups import Group
 from ..catalog.store import Member, View
+from ..site import urlspace as urls
+from ..site.formats import Format
 from ..site.story import Story
-from . import urls
 
 # An empty feed still needs an updated date (RFC 4287 4.1.1); "now" would make
 # the bytes change on every start, so it is the epoch.
@@ -38,10 +40,10 @@ class FeedSpec:
     next_archive: str | None = None  # path of the next newer one
     archive_page: int = 0  # 0 for a subscription document
 
-    def self_path(self, file: str) -> str:
+    def self_path(self, fmt: Format) -> str:
         if self.archive_page:
             return urls.archive(self.group, self.archive_page)
-        return urls.feed(self.group, file)
+        return urls.feed(self.group, fmt)
 
     @property
     def updated(self) -> datetime:
@@ -58,13 +60,14 @@ def full_pages(slots: int, size: int) -> int:
     return max(0, (slots - size) // size)
 
 
-def subscription(view: View, key: str, atom: bool) -> FeedSpec | None:
-    """Describe a group's subscription feed (None for a group without live stories)."""
+def subscription(view: View, key: str, fmt: Format) -> FeedSpec | None:
+    """Describe a group's subscription feed in a format (None for a group without live
+    stories): its archived feed, or the newest stories."""
     info = view.group(key)
     if info is None:
         return None
     size = view.settings.feed_size
-    if not atom:
+    if not fmt.archived:
         return FeedSpec(info.group, tuple(view.newest(key, size)))
     pages = full_pages(info.slots, size)
     members = view.members(key, pages * size, info.slots, dep=f"group:{key}")
@@ -77,7 +80,7 @@ def subscription(view: View, key: str, atom: bool) -> FeedSpec | None:
 
 
 def archive(view: View, key: str, page: int) -> FeedSpec | None:
-    """Describe archive page ``page`` of a group's Atom feed, or None if it does not exist."""
+    """Describe archive page ``page`` of a group's archived feed, or None if it does not exist."""
     info = view.exists(key)
     size = view.settings.feed_size
     if info is None or not 1 <= page <= full_pages(info.slots, size):

@@ -1,7 +1,7 @@
 """What feeds and pages show of one story: its URL, its HTML, its summary, its categories.
 
-The HTML of a story is made here, once per story version in each worker (a
-small cache bounded in bytes), because the same story appears in the site's,
+The HTML of a story is made here, once per story version in each worker (kept in
+the shared LRU bounded in bytes, ``memory.ByteLRU``), because the same story appears in the site's,
 its section's, its tags' and its authors' feeds, in three formats each.
 """
 
@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import html
 import sys
-import threading
-from collections import OrderedDict
 from typing import Protocol
 from urllib.parse import quote
 
 from ..site.config import Settings
 from ..site.markup import summarize, to_html
 from ..site.story import Story
+from .memory import ByteLRU
 
 HTML_CACHE_BYTES = 8 << 20
 ENTRY_BYTES = 100  # an ordered dict's entry and its links
@@ -34,58 +33,30 @@ class HtmlStore(Protocol):
 
 
 class _HtmlCache:
-    """Least recently used story HTML, bounded by the characters it holds; behind it, for a
-    static build, a ``store`` that keeps it from one build to the next."""
+    """Story HTML in a ``ByteLRU`` bounded by the bytes it holds; behind it, for a static
+    build, a ``store`` that keeps it from one build to the next."""
 
     def __init__(self, budget: int):
-        self.budget = budget
-        self.size = 0
         self.store: HtmlStore | None = None
-        self._items: OrderedDict[HtmlKey, str] = OrderedDict()
-        self._lock = threading.Lock()
+        self.items: ByteLRU[HtmlKey, str] = ByteLRU(budget, _cost)
 
     def get(self, key: HtmlKey) -> str | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        if self.store is not None:
+        found = self.items.get(key)
+        if found is None and self.store is not None:
             found = self.store.get(key)
             if found is not None:
-                self._remember(key, found)
+                self.items.put(key, found)
         return found
 
     def put(self, key: HtmlKey, value: str) -> None:
-        self._remember(key, value)
+        self.items.put(key, value)
         if self.store is not None:
             self.store.put(key, value)
-
-    def _remember(self, key: HtmlKey, value: str) -> None:
-        cost = _cost(key, value)
-        if cost > self.budget // 8:
-            return  # one huge story must not empty the cache for everyone else
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = value
-            self.size += cost
-            self._evict()
-
-    def resize(self, budget: int) -> None:
-        with self._lock:
-            self.budget = budget
-            self._evict()
-
-    def _evict(self) -> None:
-        while self.size > self.budget and self._items:
-            old_key, old = self._items.popitem(last=False)
-            self.size -= _cost(old_key, old)
 
 
 def _cost(key: HtmlKey, value: str) -> int:
     """Return the bytes an item takes: both texts as Python holds them (up to four bytes a
-    character), the key, and the ordered dict's entry."""
+    character), the key, and the cache's entries for it."""
     return (sys.getsizeof(value) + sys.getsizeof(key[0]) + sys.getsizeof(key[1])
             + sys.getsizeof(key) + ENTRY_BYTES)
 
@@ -96,15 +67,15 @@ _CACHE = _HtmlCache(HTML_CACHE_BYTES)
 def widen_html_cache(budget: int) -> None:
     """Let this process keep more story HTML (a static build renders every story, each into
     several documents)."""
-    _CACHE.budget = max(_CACHE.budget, budget)
+    _CACHE.items.resize(max(_CACHE.items.budget, budget))
 
 
 def html_cache(budget: int | None = None) -> int:
     """Return the bytes the story HTML cache holds; ``budget`` sets its budget first (a
     serving worker's share of ``document_cache_mb``)."""
     if budget is not None:
-        _CACHE.resize(budget)
-    return _CACHE.size
+        _CACHE.items.resize(budget)
+    return _CACHE.items.size
 
 
 def keep_html_in(store: HtmlStore | None) -> None:

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..catalog.groups import KINDS, NAMED_KINDS, SITE, Group
+from ..catalog.groups import SITE, Group
 from ..catalog.store import View
-from . import urls
+from ..site import formats, kinds
+from ..site import urlspace as urls
 from .document import Document
-from .formats import by_name
 
 MEDIA_TYPE = "text/x-opml; charset=utf-8"
 
@@ -62,10 +62,10 @@ def render_opml(view: View, path: str = urls.OPML) -> Document:
     _outline(body, view, SITE)
     if found.every_group:
         groups = view.groups()
-        for kind in NAMED_KINDS:
-            members = [g for g in groups if g.kind == kind]
+        for kind in kinds.named():
+            members = [g for g in groups if g.kind == kind.name]
             if members:
-                outline = etree.SubElement(body, "outline", text=KINDS[kind].plural)
+                outline = etree.SubElement(body, "outline", text=kind.plural)
                 for group in members:
                     _outline(outline, view, group)
     data = etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
@@ -74,11 +74,11 @@ def render_opml(view: View, path: str = urls.OPML) -> Document:
 
 def _outline(parent: etree._Element, view: View, group: Group) -> None:
     settings = view.settings
-    fmt = by_name(settings.opml_format)
+    fmt = formats.by_name(settings.opml_format) or formats.archived()
     title = group.title(settings.title)
     version = {"version": fmt.opml_version} if fmt.opml_version else {}
     etree.SubElement(
         parent, "outline", type="rss", **version, text=title, title=title,
         description=group.description(settings.title, settings.description),
-        xmlUrl=settings.url(urls.feed(group, fmt.file)), htmlUrl=settings.url(group.base_path),
+        xmlUrl=settings.url(urls.feed(group, fmt)), htmlUrl=settings.url(group.base_path),
     )

@@ -13,21 +13,40 @@ feed of the page's groups, and the two OPML lists.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FunctionLoader, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ..catalog.groups import SITE, Group, groups_of
 from ..catalog.store import View
+from ..site import kinds
+from ..site import urlspace as urls
+from ..site.formats import FORMATS
 from ..site.story import Story, slugify
-from . import urls
 from .document import HTML, Document
-from .formats import FORMATS
 from .items import body_html, permalink, summary
 
+_FILES = PackageLoader("feeds", "templates")
+SLOTS = {"_byline.html": "byline", "_end.html": "end"}  # where pages show a story's groups
+
+
+def _slot(name: str) -> tuple[str, None, Callable[[], bool]] | None:
+    """Make the template of a slot (``SLOTS``) from the kinds' parts, in their order: one
+    template, so that a listing includes each story's parts at once, where an include per
+    part would copy the page's context for each (a tenth of rendering a listing)."""
+    slot = SLOTS.get(name)
+    if slot is None:
+        return None
+    parts = kinds.parts(slot)
+    source = "".join(part.source if part.source is not None else
+                     _FILES.get_source(_ENV, part.template)[0] for part in parts)
+    return source, None, lambda: kinds.parts(slot) == parts
+
+
 _ENV = Environment(
-    loader=PackageLoader("feeds", "templates"),
+    loader=ChoiceLoader([FunctionLoader(_slot), _FILES]),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
@@ -64,7 +83,7 @@ def feed_set(view: View, group: Group) -> FeedSet:
     settings = view.settings
     title = group.title(settings.title)
     return FeedSet(group.label(), group.base_path, tuple(
-        FeedLink(settings.url(urls.feed(group, f.file)), f.media_type, f"{title} ({f.label})",
+        FeedLink(settings.url(urls.feed(group, f)), f.media_type, f"{title} ({f.label})",
                  f.label)
         for f in FORMATS
     ))
@@ -84,6 +103,7 @@ def _page(template: str, view: View, groups: list[Group], **context: object) -> 
         href=settings.href,
         story_href=lambda story: settings.href(urls.story(story.path)),
         group_href=lambda kind, name: settings.href(Group(kind, slugify(name)).base_path),
+        group_names=lambda kind, story: kinds.kind(kind).names(story),
         permalink=lambda story: permalink(settings, story),
         summary=summary,
         **context,
@@ -114,10 +134,11 @@ def listing_page(view: View, key: str, number: int) -> Document | None:
 
 
 def story_page(view: View, story: Story) -> Document:
-    """Render a story's page, offering the site's feeds, then its section's, authors', tags'."""
-    order = ("section", "author", "tag")
+    """Render a story's page, offering the site's feeds, then its groups' in the order of
+    their kinds' ``follow`` (its section's, authors', tags')."""
     named = [view.group_name(g.key) for g in groups_of(story)[1:]]
-    groups = sorted((g for g in named if g is not None), key=lambda g: order.index(g.kind))
+    groups = sorted((g for g in named if g is not None),
+                    key=lambda g: kinds.kind(g.kind).follow)
     body = _page("story.html", view, [SITE, *groups], story=story,
                  body_html=Markup(body_html(view.settings, story)))
     return Document(body, HTML)

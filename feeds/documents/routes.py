@@ -1,62 +1,48 @@
-"""The route table: every kind of URL the site answers, its pattern, and what renders it.
+"""What each kind of URL renders: the renderers of the URL table's shapes (``site.urlspace``).
 
-``ROUTES`` is read in order for each group a path could belong to (``/world/``
-is the world section's page, or the page of ``content/world.md``); the
-catalogue decides which exists. The builders in ``urls`` write the same shapes.
-Rendering needs only a ``View`` of the catalogue, so the server, the static
-build and the publisher's WebSub check all render the same bytes.
+``urlspace.parse`` says what a path could name, for each group it could belong
+to (``/world/`` is the world section's page, or the page of ``content/world.md``),
+most specific first; the first target the catalogue holds answers. Rendering
+needs only a ``View`` of the catalogue, so the server, the static build and the
+publisher's WebSub check all render the same bytes.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from ..catalog.groups import SITE
 from ..catalog.store import PathState, View
+from ..site import urlspace as urls
 from ..site.config import old_address
+from ..site.formats import archived
 from ..site.media import content_path, media_suffix
-from ..site.urlspace import GROUP_SHAPES, SERVER_PATHS, STATIC, group_candidates, own_url
-from . import urls
+from ..site.urlspace import Target, own_url, parse
 from .archives import archive, newest_archive, subscription
 from .document import Document, Redirect
-from .formats import ATOM, Format, by_file
-from .opml import PATHS as OPML_PATHS
 from .opml import render_opml
 from .pages import gone_page, listing_page, story_page
 
 Result = Document | Redirect | None
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """What a request path names, before anyone checks that it exists."""
-
-    route: str  # a ROUTES name, "opml", "story" or "media"
-    group: str = SITE.key  # a group key
-    number: int = 1
-    format: Format | None = None
-    path: str = ""  # a story's permalink path, a media file's path under content/, an OPML list's
-
-
 def _feed(view: View, target: Target) -> Result:
-    fmt = target.format or ATOM
-    spec = subscription(view, target.group, atom=fmt is ATOM)
+    fmt = target.format or archived()
+    spec = subscription(view, target.group, fmt)
     return None if spec is None else Document(fmt.write(view.settings, spec), fmt.content_type)
 
 
 def _archive(view: View, target: Target) -> Result:
+    fmt = archived()
     spec = archive(view, target.group, target.number)
     if spec is not None:
-        return Document(ATOM.write(view.settings, spec), ATOM.content_type)
+        return Document(fmt.write(view.settings, spec), fmt.content_type)
     newest = newest_archive(view, target.group)
     if newest and target.number == newest + 1:
         # The newest page links the next one before it exists (so the page never
         # changes when it fills); meanwhile its stories are in the subscription feed.
         # The redirect lasts until the page fills: it depends on the group's count.
         info = view.group(target.group)
-        return None if info is None else Redirect(urls.feed(info.group, ATOM.file), 307)
+        return None if info is None else Redirect(urls.feed(info.group, fmt), 307)
     return None
 
 
@@ -79,44 +65,9 @@ def _opml(view: View, target: Target) -> Result:
     return render_opml(view, target.path)
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
-    """One kind of path below a group's base: its pattern and its renderer."""
-
-    name: str
-    pattern: re.Pattern[str]
-    render: Callable[[View, Target], Result]
-
-
-_RENDER = {"feed": _feed, "archive": _archive, "listing": _listing}
-ROUTES = tuple(Route(shape.name, shape.pattern, _RENDER[shape.name]) for shape in GROUP_SHAPES)
-OTHER = {"story": _story, "opml": _opml}
-_GROUP_ROUTES = frozenset(route.name for route in ROUTES)
-
-
-def parse(path: str) -> list[Target]:
-    """Return what ``path`` (decoded, starting with ``/``) could name, most specific first."""
-    if path in OPML_PATHS:
-        return [Target("opml", path=path)]
-    found: list[Target] = []
-    for key, rest in group_candidates(path):
-        for route in ROUTES:
-            match = route.pattern.fullmatch(rest)
-            if match is None:
-                continue
-            fields = match.groupdict()
-            found.append(Target(
-                route.name, key, int(fields.get("number") or 1),
-                by_file(fields["file"]) if fields.get("file") else None))
-            break
-    if path.endswith("/") and len(path) > 1:
-        found.append(Target("story", path=path[1:-1]))
-    elif "." in path.rpartition("/")[2]:
-        found.append(Target("media", path=path[1:]))
-    return found
-
-
-_RENDERERS = {route.name: route.render for route in ROUTES} | OTHER
+_RENDERERS: dict[str, Callable[[View, Target], Result]] = {
+    "feed": _feed, "archive": _archive, "listing": _listing, "story": _story, "opml": _opml}
+_GROUP_ROUTES = frozenset(shape.name for shape in urls.GROUP_SHAPES)
 
 
 def render(view: View, path: str) -> Result:
@@ -125,9 +76,9 @@ def render(view: View, path: str) -> Result:
     The server's own paths (``/healthz``, ``/static/``) are never a document's: None lets
     the web layer answer them; and no story, alias or redirect answers any of the site's
     own URLs (``urlspace.own_url``), whatever the catalogue holds."""
-    if path in SERVER_PATHS and path not in OPML_PATHS or path.startswith(STATIC):
-        return None
     targets = parse(path)
+    if targets and targets[0].route in ("health", "static"):
+        return None
     for target in targets:
         renderer = _RENDERERS.get(target.route)
         if renderer is None:
@@ -175,11 +126,11 @@ def _moved(view: View, target: Target) -> Redirect | None:
         return None
     group = info.group
     if target.route == "feed":
-        return Redirect(urls.feed(group, (target.format or ATOM).file), 301)
+        return Redirect(urls.feed(group, target.format or archived()), 301)
     if target.route == "archive":
         if target.number <= newest_archive(view, group.key):
             return Redirect(urls.archive(group, target.number), 301)
-        return Redirect(urls.feed(group, ATOM.file), 301)
+        return Redirect(urls.feed(group, archived()), 301)
     pages = -(-info.live // view.settings.page_size)
     return Redirect(urls.page(group, target.number if target.number <= pages else 1), 301)
 
@@ -205,13 +156,3 @@ def candidate_keys(path: str) -> set[str]:
             elif target.route == "story":
                 keys.add(f"path:{target.path}")
     return keys
-
-
-def is_archive(path: str) -> bool:
-    """Tell whether ``path`` has the shape of an archive page (a long max-age when it is one)."""
-    return any(t.route == "archive" for t in parse(path))
-
-
-def is_feed(path: str) -> bool:
-    """Tell whether ``path`` has the shape of a subscription feed (WebSub and Link headers)."""
-    return any(t.route == "feed" for t in parse(path))

@@ -14,33 +14,28 @@ import html
 import json
 import math
 import sys
-import threading
-from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.media import MediaEntryExtension
 from feedgen.feed import FeedGenerator
 
 from .. import __version__
+from ..site import urlspace as urls
 from ..site.config import Settings
+from ..site.formats import Format
 from ..site.ids import atom_id
 from ..site.story import Author, Story
-from . import urls
 from .archives import FeedSpec
 from .feedlinks import EntryLinks, FeedLinks
 from .items import categories, content_html, permalink, summary
-
-if TYPE_CHECKING:
-    from .formats import Format
+from .memory import ByteLRU
 
 GENERATOR = "feeds"
 ENTRY_CACHE = 8 << 20  # bytes of feed entries kept (a serving worker sets its own share)
 ENTRY_STRUCTURE = 6656  # bytes of an entry beyond its texts (the dict entry included)
 ENTRY_PART = 500  # ... and for each category, author, enclosure and image
 GENERATOR_URI = "https://pypi.org/project/feeds/"
-ATOM_TYPE = "application/atom+xml"
 NO_ADDRESS = "noreply@example.com"  # an RSS <author> must start with an address: rss_author
 
 
@@ -75,16 +70,17 @@ def _generator(settings: Settings, spec: FeedSpec, fmt: Format) -> FeedGenerator
     fg.description(description)
     fg.subtitle(description)
     # feedgen takes the *last* link as RSS <link>, so the page goes last.
-    fg.link(href=settings.url(spec.self_path(fmt.file)), rel="self", type=fmt.media_type)
+    fg.link(href=settings.url(spec.self_path(fmt)), rel="self", type=fmt.media_type)
     for hub in settings.hubs:  # WebSub 4: rel="hub" beside rel="self"
         fg.link(href=hub, rel="hub")
     fg.links.hubs = list(settings.hubs)
+    # RFC 5005's links lead to pages of this same feed: its archived format's.
     if spec.archive_page:
-        fg.link(href=settings.url(urls.feed(spec.group, fmt.file)), rel="current", type=ATOM_TYPE)
+        fg.link(href=settings.url(urls.feed(spec.group, fmt)), rel="current", type=fmt.media_type)
     if spec.prev_archive:
-        fg.link(href=settings.url(spec.prev_archive), rel="prev-archive", type=ATOM_TYPE)
+        fg.link(href=settings.url(spec.prev_archive), rel="prev-archive", type=fmt.media_type)
     if spec.next_archive:
-        fg.link(href=settings.url(spec.next_archive), rel="next-archive", type=ATOM_TYPE)
+        fg.link(href=settings.url(spec.next_archive), rel="next-archive", type=fmt.media_type)
     fg.links.history = spec.history
     fg.links.tombstones = [(atom_id(m.id), iso_z(datetime.fromtimestamp(m.removed_at or 0, UTC)))
                            for m in spec.tombstones]
@@ -99,51 +95,24 @@ def _generator(settings: Settings, spec: FeedSpec, fmt: Format) -> FeedGenerator
     if settings.copyright:
         fg.rights(settings.copyright)
     for story in spec.entries:
-        fg.add_entry(_ENTRIES.get(settings, story), order="append")
+        fg.add_entry(_cached_entry(settings, story), order="append")
     return fg
 
 
-class _Entries:
-    """The feed entries of recently written stories, within a budget in bytes: a story is in
-    many feeds (its groups', in three formats, and their archive pages), and feedgen only
+def _cached_entry(settings: Settings, story: Story) -> FeedEntry:
+    """Return the story's feed entry, made once while it stays in ``_ENTRIES``: a story is in
+    many feeds (its groups', in each format, and their archive pages), and feedgen only
     reads an entry to write it."""
-
-    def __init__(self, budget: int):
-        self.budget = budget
-        self.size = 0
-        self._items: OrderedDict[tuple[Settings, Story], tuple[FeedEntry, int]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, settings: Settings, story: Story) -> FeedEntry:
-        key = (settings, story)
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found[0]
-        entry = _entry(settings, story)
-        cost = entry_cost(settings, story)
-        if cost > self.budget // 8:
-            return entry
-        with self._lock:
-            if key not in self._items:
-                self._items[key] = (entry, cost)
-                self.size += cost
-                self._evict()
-        return entry
-
-    def resize(self, budget: int) -> None:
-        with self._lock:
-            self.budget = budget
-            self._evict()
-
-    def _evict(self) -> None:
-        while self.size > self.budget and self._items:
-            _, (_, cost) = self._items.popitem(last=False)
-            self.size -= cost
+    key = (settings, story)
+    found = _ENTRIES.get(key)
+    if found is None:
+        found = _entry(settings, story)
+        _ENTRIES.put(key, found)
+    return found
 
 
-_ENTRIES = _Entries(ENTRY_CACHE)
+_ENTRIES: ByteLRU[tuple[Settings, Story], FeedEntry] = ByteLRU(
+    ENTRY_CACHE, lambda key, _: entry_cost(*key))
 
 
 def entry_cost(settings: Settings, story: Story) -> int:
@@ -268,7 +237,7 @@ def write_json(settings: Settings, spec: FeedSpec, fmt: Format) -> bytes:
         "version": "https://jsonfeed.org/version/1.1",
         "title": _title(settings, spec),
         "home_page_url": settings.url(group.base_path),
-        "feed_url": settings.url(spec.self_path(fmt.file)),
+        "feed_url": settings.url(spec.self_path(fmt)),
         "description": group.description(settings.title, settings.description),
         "language": settings.language,
         # JSON Feed 1.1 keeps 1.0's single ``author`` beside ``authors`` for 1.0 readers.

@@ -25,6 +25,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -44,11 +45,11 @@ from ..documents.items import adopt_bodies, keep_html_in, widen_html_cache
 from ..errors import FeedsError
 from ..site.config import Settings
 from ..site.files import CONTENT
-from ..site.media import local_file
 from .collisions import Folding, check, probe
+from .copies import copy_changed, delete
 from .htmlstore import StoredHtml
 from .manifest import Manifest, Record
-from .plan import GONE, NOT_FOUND, STATIC, Plan, plan
+from .plan import GONE, NOT_FOUND, Plan, plan
 from .render import (
     BUILD_HTML_CACHE,
     STAGING,
@@ -94,6 +95,7 @@ class Summary:
                 f"deleted ({self.seconds:.2f} s)")
 
 
+@lru_cache(maxsize=1 << 17)
 def file_name(path: str) -> str:
     """Return the file under the output folder that holds the document at a URL path."""
     if path == NOT_FOUND:
@@ -140,13 +142,23 @@ def build(root: Path, out: Path, processes: int | None = None,
     say(sync(root, problems))
     for problem in problems:
         say(str(problem))
+    return write(root, out, processes, started)
+
+
+def write(root: Path, out: Path, processes: int | None = None, started: float | None = None,
+          manifest: Manifest | None = None) -> Summary:
+    """Write what changed in the catalogue since the last build of ``out`` (everything, the
+    first time), as the catalogue holds it now: ``build`` without bringing it up to date
+    (``manifest``: the record of the builds into ``out``, kept open by the caller)."""
+    started = time.monotonic() if started is None else started
     db = connect_reader(catalog_path(root))
     try:
         with View(db, parse_settings) as view:
             version, found = view.version, plan(view, root)
             born = int(meta(db, "born", 0))  # type: ignore[call-overload]
             _wait_for(int(meta(db, "stamp", 0)))  # type: ignore[call-overload]
-        manifest = Manifest(root / STATE_FOLDER, out)
+        kept = manifest is not None
+        manifest = manifest or Manifest(root / STATE_FOLDER, out)
         html = StoredHtml(manifest.path, writable=True)
         keep_html_in(html)
         try:
@@ -156,7 +168,8 @@ def build(root: Path, out: Path, processes: int | None = None,
         finally:
             keep_html_in(None)
             html.close()
-            manifest.close()
+            if not kept:
+                manifest.close()
     finally:
         db.close()
     summary.seconds = time.monotonic() - started
@@ -206,24 +219,28 @@ def _write(root: Path, db: sqlite3.Connection, manifest: Manifest, born: int, ve
         due = ({path for path in found.documents} if "settings" in keys else
                {old[name].path for name in manifest.depending_on(keys) if name in old})
     jobs, names = [], [file_name(path) for path in found.documents]
+    trusted = manifest.checked  # (by this process, through this manifest: --watch)
     for path, name in zip(found.documents, names, strict=True):
         record = old.get(name)
         if (path in due or record is None or record.kind != "document"
-                or not intact(out, name, record.size, record.mtime_ns)):
+                or not trusted and not intact(out, name, record.size, record.mtime_ns)):
             jobs.append(Job(path, name, *((record.digest, record.size, record.mtime_ns)
                                           if record is not None else ())))
     done, full = _render(jobs, root, out, manifest.path, processes)
     changed = _documents(done, summary)
-    changed += _copies(root, out, old, summary)
+    copies, summary.copied = copy_changed(root, out, found, old)
+    summary.unchanged += len(copies) - summary.copied
+    changed += copies
     rendered = {job.name for job in jobs}
     kept = {record.name for record in changed}
     kept.update(name for name in names if name not in rendered)
     removed = [record for name, record in old.items() if name not in kept]
     for record in removed:
-        _delete(out, record)
+        delete(out, record)
     summary.deleted = len(removed)
     summary.unchanged += len(found.documents) - len(jobs)
     manifest.save(born, version, changed, removed)
+    manifest.checked = True
     return full
 
 
@@ -296,53 +313,3 @@ def _documents(done: list[Done], summary: Summary) -> list[Record]:
         records.append(Record(item.name, item.path, "document", item.digest, item.size,
                               item.mtime_ns, item.deps))
     return records
-
-
-def _copies(root: Path, out: Path, old: dict[str, Record], summary: Summary) -> list[Record]:
-    """Copy the media files live stories use and the pages' assets, when they changed."""
-    sources = [(f"static/{name}", STATIC / name, "static") for name in summary.plan.static]
-    for file in summary.plan.media:
-        local = local_file(root, file)
-        if local is not None:
-            sources.append((file, local, "media"))
-    records: list[Record] = []
-    for name, source, kind in sources:
-        info = source.stat()
-        stamp = f"{info.st_size}:{info.st_mtime_ns}"
-        record = old.get(name)
-        target = out / name
-        if (record is None or record.digest != stamp
-                or not _same(target, info.st_size, record.mtime_ns)):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staged = out / STAGING / f"copy-{len(records)}"
-            shutil.copy2(source, staged)  # then renamed: whole for whoever reads the folder
-            os.replace(staged, target)
-            summary.copied += 1
-            record = Record(name, str(source), kind, stamp, info.st_size,
-                            target.stat().st_mtime_ns)
-        else:
-            summary.unchanged += 1
-        records.append(record)
-    return records
-
-
-def _same(target: Path, size: int, mtime_ns: int) -> bool:
-    try:
-        info = target.stat()
-    except OSError:
-        return False
-    return info.st_size == size and info.st_mtime_ns == mtime_ns
-
-
-def _delete(out: Path, record: Record) -> None:
-    """Remove a file the site no longer has (and its gzip twin), and folders left empty."""
-    target = out / record.name
-    for path in (target, target.with_name(target.name + ".gz")):
-        path.unlink(missing_ok=True)
-    folder = target.parent
-    while folder != out and folder.is_relative_to(out):
-        try:
-            folder.rmdir()
-        except OSError:
-            break
-        folder = folder.parent

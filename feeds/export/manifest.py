@@ -59,6 +59,12 @@ class Manifest:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._records: dict[str, Record] | None = None  # read once, then kept by ``save``
+        # Whether a build through this manifest has looked at every file (each as its record
+        # says, else written again): a build that keeps running (--watch) looks once, at its
+        # start, not at 15,000 files for each edit; a file changed by hand meanwhile is
+        # written again by the next build that starts.
+        self.checked = False
 
     def close(self) -> None:
         self.db.close()
@@ -76,9 +82,12 @@ class Manifest:
 
     def records(self) -> dict[str, Record]:
         """Return every file the last build wrote, by name (without their keys: ``save``
-        reads those of the files it replaces)."""
-        return {row[0]: Record(*row) for row in self.db.execute(
-            "SELECT name, path, kind, digest, size, mtime_ns FROM files")}
+        reads those of the files it replaces). Read once per manifest, which a build that
+        keeps running keeps open (15,000 records: 0.06 s); not to be changed."""
+        if self._records is None:
+            self._records = {row[0]: Record(*row) for row in self.db.execute(
+                "SELECT name, path, kind, digest, size, mtime_ns FROM files")}
+        return self._records
 
     def _deps(self, names: list[str]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
@@ -122,3 +131,7 @@ class Manifest:
             db.executemany("INSERT OR IGNORE INTO deps VALUES (?, ?)", sorted(added))
             for key, value in (("born", born), ("version", version), ("feeds", __version__)):
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        if self._records is not None:
+            for record in removed:
+                self._records.pop(record.name, None)
+            self._records.update((record.name, record) for record in changed)

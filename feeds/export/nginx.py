@@ -23,12 +23,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..documents.document import HTML
-from ..documents.formats import ATOM, JSON_FEED, RSS
 from ..documents.headers import PAGE_POLICY, SANDBOX, SECURITY, cache_control, hub_links
 from ..documents.opml import LISTS as OPML_LISTS
 from ..documents.opml import MEDIA_TYPE as OPML_TYPE
 from ..site.config import Settings
+from ..site.formats import FORMATS, archived
 from ..site.media import ACTIVE_TYPES, MEDIA_TYPES
+from ..site.urlspace import GROUP_SHAPES, STATIC
 from .build import GONE_FILE, NOT_FOUND_FILE, Summary
 from .render import STAGING
 
@@ -163,20 +164,12 @@ def _server(site: str, out: Path, settings: Settings) -> list[str]:
         f"    location ^~ /{STAGING}/ {{ internal; }}   # files of a build under way",
         *_location("^~ /_feeds/", HTML, page, internal=True),
         *_location("~ /index\\.html$", HTML, page, internal=True),
-        *_location("~ /$", HTML, page,
-                   body=(f"        try_files ${{uri}}index.html @{site}_old;",)),
     ]
-    for pattern, fmt_type, links in (("~ /rss\\.xml$", RSS.content_type, True),
-                                      ("~ /atom\\.xml$", ATOM.content_type, True),
-                                      ("~ /archive/[0-9]+\\.xml$", ATOM.content_type, False),
-                                      ("~ /feed\\.json$", JSON_FEED.content_type, True)):
-        headers = (_feed_headers(settings) if links else
-                   _headers(settings, cache=cache_control(settings, archive=True)))
-        lines += _location(pattern, fmt_type, headers, body=files)
+    lines += _shapes(site, settings, page, files)
     for opml in OPML_LISTS:
         lines += _location(f"= {opml.path}", OPML_TYPE, _headers(settings), body=files)
     for suffix, media_type in sorted(STATIC_TYPES.items()):
-        lines += _location(f"~ ^/static/[^/]+\\{suffix}$", media_type,
+        lines += _location(f"~ ^{STATIC}[^/]+\\{suffix}$", media_type,
                            _headers(settings, cache="no-cache"), body=files)
     for suffix, media_type in sorted(MEDIA_TYPES.items()):
         extra = [("Content-Security-Policy", SANDBOX)] if media_type in ACTIVE_TYPES else []
@@ -197,6 +190,28 @@ def _server(site: str, out: Path, settings: Settings) -> list[str]:
         "    }",
         "}",
     ]
+    return lines
+
+
+def _shapes(site: str, settings: Settings, page: list[str], files: tuple[str, ...]) -> list[str]:
+    """Return a location for each shape of the URL table below a group: pages (a folder's
+    ``index.html``), each format's feed (its ``Format.location``, with WebSub's links), the
+    archive pages (the archived format's, cached for long)."""
+    lines: list[str] = []
+    for shape in GROUP_SHAPES:
+        if shape.name == "listing":
+            assert shape.location is not None
+            lines += _location(shape.location, HTML, page,
+                               body=(f"        try_files ${{uri}}index.html @{site}_old;",))
+        elif shape.name == "archive":
+            assert shape.location is not None
+            lines += _location(shape.location, archived().content_type,
+                               _headers(settings, cache=cache_control(settings, archive=True)),
+                               body=files)
+        else:
+            for fmt in FORMATS:
+                lines += _location(fmt.location, fmt.content_type, _feed_headers(settings),
+                                   body=files)
     return lines
 
 

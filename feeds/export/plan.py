@@ -14,12 +14,12 @@ from pathlib import Path
 
 from ..catalog.groups import SITE, Group
 from ..catalog.store import View, listing
-from ..documents import urls
 from ..documents.archives import full_pages
 from ..documents.document import Document, Redirect
-from ..documents.formats import ATOM, FORMATS
 from ..documents.opml import LISTS as OPML_LISTS
 from ..documents.routes import render
+from ..site import urlspace as urls
+from ..site.formats import FORMATS, archived
 from ..site.media import local_file
 
 NOT_FOUND = "(404)"  # the 404 page, rendered as a document of its own
@@ -66,13 +66,13 @@ def _group(view: View, group: Group, found: Plan) -> None:
     if info is None:
         return
     settings = view.settings
-    found.documents += [urls.feed(group, fmt.file) for fmt in FORMATS]
+    found.documents += [urls.feed(group, fmt) for fmt in FORMATS]
     pages = max(1, math.ceil(info.live / settings.page_size))
     found.documents += [urls.page(group, n) for n in range(1, pages + 1)]
     archives = full_pages(info.slots, settings.feed_size)
     found.documents += [urls.archive(group, n) for n in range(1, archives + 1)]
     if archives:  # the newest page links the next before it exists: a redirect until then
-        found.redirects[urls.archive(group, archives + 1)] = (307, urls.feed(group, ATOM.file))
+        found.redirects[urls.archive(group, archives + 1)] = (307, urls.feed(group, archived()))
 
 
 def _old_paths(view: View, found: Plan) -> None:
@@ -91,7 +91,7 @@ def _moved_groups(view: View, found: Plan) -> None:
     settings = view.settings
     for key, slots in listing.moved_sections(view.db):
         group = Group.from_key(key)
-        paths = [urls.feed(group, fmt.file) for fmt in FORMATS]
+        paths = [urls.feed(group, fmt) for fmt in FORMATS]
         paths += [urls.page(group, n) for n in range(1, max(1, -(-slots // settings.page_size))
                                                      + 1)]
         paths += [urls.archive(group, n) for n in range(1, full_pages(slots, settings.feed_size)

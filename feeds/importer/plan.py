@@ -10,11 +10,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ..catalog.groups import SITE, Group
-from ..documents import urls
+from ..site import formats
+from ..site import urlspace as urls
 from ..site.story import slugify
 from .items import SourceReport
 
-_FILES = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
 # What a group of the old site can become here: a category a section (if a story has it
 # as its section) or a tag; a tag a tag; an author an author.
 _KINDS = {"category": ("section", "tag"), "tag": ("tag",), "author": ("author",),
@@ -32,7 +32,7 @@ def wanted_redirects(reports: list[SourceReport], section: str | None,
     wanted: dict[str, str] = {}
     home = Group("section", slugify(section), section) if section else SITE
     for report in reports:
-        file = _FILES[report.format]
+        file = formats.by_name(report.format) or formats.RSS
         if report.feed_url and home.key in groups | {SITE.key}:
             wanted[_path(report.feed_url)] = urls.feed(home, file)
         for kind, slug, name in report.groups:

@@ -22,9 +22,8 @@ from ..site.config import Settings, old_address, parse_author
 from ..site.ids import is_story_id
 from ..site.markup import shorten
 from ..site.story import slugify
-from ..site.storyfile import RESERVED_SECTIONS
 from ..site.text import clean_line, is_web_url
-from ..site.urlspace import claim_problem, story_claim
+from ..site.urlspace import claim_problem, reserved_folders, story_claim
 from .convert import plain_text, to_markdown
 from .feedsource import derived_item_id
 from .items import Item
@@ -52,7 +51,7 @@ def draft_story(item: Item, settings: Settings, section: str | None, now: dateti
     others = item.categories + item.tags  # with --section, every category is a tag
     if section is None and item.categories:
         section, others = item.categories[0], item.categories[1:] + item.tags  # the primary
-        if slugify(section) in RESERVED_SECTIONS:
+        if slugify(section) in reserved_folders():
             item.warnings.append(f"its category {clean_line(section)[:100]!r} names one of the "
                                  "site's own URL folders, so it is a tag, not the section")
             section, others = None, item.categories + item.tags

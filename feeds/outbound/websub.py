@@ -21,10 +21,10 @@ from pathlib import Path
 from ..catalog.groups import Group
 from ..catalog.store import View, parse_settings
 from ..catalog.store.listing import groups_of_stories
-from ..documents import urls
 from ..documents.document import Document
-from ..documents.formats import FORMATS
 from ..documents.routes import render
+from ..site import urlspace as urls
+from ..site.formats import FORMATS
 from .hooks import CommitHook
 from .outbox import FIRST_DELAY, TIMEOUT, Outbox
 
@@ -80,7 +80,7 @@ class FeedChanges(CommitHook):
             for key in sorted(self._groups(view, keys))[:MAX_GROUPS]:
                 group = Group.from_key(key)
                 for fmt in FORMATS:
-                    path = urls.feed(group, fmt.file)
+                    path = urls.feed(group, fmt)
                     found = render(view, path)
                     if not isinstance(found, Document):
                         self._etags.pop(path, None)

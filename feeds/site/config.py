@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from ..errors import ConfigError
+from . import formats
 from .caching import PurgeTarget, expand_variables, header_name, optional_seconds, purge_targets
 from .story import Author
 from .text import clean_line, is_web_url
@@ -100,8 +101,8 @@ def _bool(value: Any) -> bool:
 
 def _opml_format(value: Any) -> str:
     name = _text(value).lower()
-    if name not in ("atom", "rss", "json"):
-        raise ValueError("expected atom, rss or json")
+    if formats.by_name(name) is None:
+        raise ValueError(f"expected {formats.names()}")
     return name
 
 
@@ -273,7 +274,7 @@ class Settings:
     hubs: tuple[str, ...] = _setting([], _hubs, "WebSub hub URLs told about every feed change.")
     write_ids: bool = _setting(True, _bool, "Write a permanent id into a story file that has none.")
     opml_format: str = _setting("atom", _opml_format,
-                                "The one format the OPML lists give feeds in: atom, rss or json.")
+                                f"The one format the OPML lists give feeds in: {formats.names()}.")
     document_cache_mb: int = _setting(
         64, _whole(1, 65_536),
         "Megabytes of rendered documents each server worker keeps hot (least recently used out).")

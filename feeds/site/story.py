@@ -89,6 +89,9 @@ class Story:
     draft: bool = False
     aliases: tuple[str, ...] = ()
     has_own_id: bool = True
+    # The names of its groups of kinds that have no field above (``site.kinds``), by kind:
+    # (("series", ("Harbour works",)),). Empty for every kind feeds ships.
+    extra_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def url_path(self) -> str:
@@ -143,6 +146,7 @@ _ENCODE: dict[str, Callable[[Any], object]] = {
     "image": lambda image: {"url": image.url, "alt": image.alt},
     "enclosures": lambda found: [{"url": e.url, "type": e.type, "length": e.length}
                                  for e in found],
+    "extra_groups": lambda found: {kind: list(names) for kind, names in found},
 }
 _DECODE: dict[str, Callable[[Any], object]] = {
     "date": datetime.fromisoformat, "updated": datetime.fromisoformat,
@@ -150,6 +154,7 @@ _DECODE: dict[str, Callable[[Any], object]] = {
     "tags": tuple, "aliases": tuple,
     "image": lambda image: Image(**image) if image else None,
     "enclosures": lambda found: tuple(Enclosure(**e) for e in found),
+    "extra_groups": lambda found: tuple((kind, tuple(names)) for kind, names in found.items()),
 }
 
 

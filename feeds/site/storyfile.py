@@ -1,6 +1,6 @@
 """The only code that knows the story file formats: read one file into a ``Story``.
 
-Two formats (DESIGN.md, "A story"): ``*.md`` is YAML front matter between two
+Two formats (README, "A story"): ``*.md`` is YAML front matter between two
 ``---`` lines followed by the Markdown body; ``*.yaml``/``*.yml`` is a mapping whose
 ``body`` key holds the Markdown. YAML is always loaded with a safe loader, so no
 tag in a story can construct a Python object, and every value is checked for its
@@ -23,20 +23,25 @@ from .config import SafeLoader, Settings, old_address, parse_author
 from .files import CONTENT_PREFIX, YAML_SUFFIXES, read_file, story_path
 from .frontmatter import FlatReader
 from .ids import derived_id, is_story_id
+from .kinds import KINDS, Kind, kind
 from .media import content_path, local_file
 from .story import Author, Enclosure, Image, Story, slugify
 from .text import clean_line, is_web_url, xml_safe
-from .urlspace import GROUP_PREFIXES, STATIC, claim_problem, story_claim
+from .urlspace import claim_problem, reserved_folders, story_claim
 
-FIELDS = (
-    "title", "date", "id", "updated", "author", "section", "tags", "summary",
-    "image", "enclosures", "link", "draft", "aliases",
-)
-LIMITS = {"title": 500, "summary": 5000, "tag": 100, "tags": 100, "author": 50, "enclosures": 20,
-          "aliases": 50, "url": 2000, "id": 500, "section": 100}
+# The fields of a story file; each kind of group adds its own (site.kinds).
+STORY_FIELDS = ("title", "date", "id", "updated", "summary", "image", "enclosures", "link",
+                "draft", "aliases")
+LIMITS = {"title": 500, "summary": 5000, "enclosures": 20, "aliases": 50, "url": 2000,
+          "id": 500}
 FIRST_YEAR, LAST_YEAR = 1900, 9998
-# URL folders of the site's own: no section may be one.
-RESERVED_SECTIONS = frozenset({*GROUP_PREFIXES.values(), STATIC.strip("/")})
+
+
+def fields() -> list[str]:
+    """Return every field a story file may have: its own, and each kind's (by name), as the
+    message about an unknown field lists them."""
+    named = sorted(k.field for k in KINDS if k.field is not None)
+    return [*STORY_FIELDS[:4], *named, *STORY_FIELDS[4:]]
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 
 
@@ -249,22 +254,24 @@ class _Fields:
             raise self.fail(key, "this is not an ISO 8601 date: write it like 2025-11-13 or "
                                  "2025-11-13T09:30:00+01:00.") from None
 
-    def items(self, key: str, what: str) -> list[Any]:
+    def items(self, key: str, what: str, most: int | None = None) -> list[Any]:
         value = self.data.get(key)
         if value is None:
             return []
         items = value if isinstance(value, list) else [value]
-        if len(items) > LIMITS[key]:
-            raise self.fail(key, f"more than {LIMITS[key]} {what}: keep the ones that matter.")
+        most = most or LIMITS[key]
+        if len(items) > most:
+            raise self.fail(key, f"more than {most} {what}: keep the ones that matter.")
         return items
 
 
 def _build(f: _Fields, body: str, relative: str) -> Story:
-    unknown = [k for k in f.data if k not in FIELDS]
+    known = fields()
+    unknown = [k for k in f.data if k not in known]
     if unknown:
         key = unknown[0]
         line = key_line(f.text, key) if isinstance(key, str) else None
-        raise StoryError(f"unknown field: remove it or use one of {', '.join(FIELDS)}.",
+        raise StoryError(f"unknown field: remove it or use one of {', '.join(known)}.",
                          f.source, line)
     path = story_path(relative)
     permalink = f.settings.url("/" + quote(path) + "/")
@@ -300,29 +307,29 @@ def _build(f: _Fields, body: str, relative: str) -> Story:
         draft=draft,
         aliases=_aliases(f),
         has_own_id=own_id is not None,
+        extra_groups=tuple((k.name, names) for k in KINDS if k.stored is None
+                           and k.field is not None and (names := _names(f, k))),
     )
 
 
 def _authors(f: _Fields) -> tuple[Author, ...]:
-    items = f.items("author", "authors")
+    author = kind("author")
+    items = f.items("author", "authors", author.most)
     if not items:
         return (f.settings.author,) if f.settings.author else ()
     try:
         authors = tuple(dict.fromkeys(parse_author(item) for item in items))
     except (ValueError, TypeError) as exc:
         raise f.fail("author", f"{exc}.") from None
-    if any(len(a.name) > 200 for a in authors):
-        raise f.fail("author", "a name is longer than 200 characters: shorten it.")
+    if any(len(a.name) > author.length for a in authors):
+        raise f.fail("author", f"a name is longer than {author.length} characters: shorten it.")
     return authors
 
 
 def _section(f: _Fields, relative: str) -> str | None:
-    section = f.text_field("section")
-    if section is not None and slugify(section) in RESERVED_SECTIONS:
-        raise f.fail("section", "this name is one the site's own URLs use (/tags/, "
-                                "/authors/, /static/): choose another.")
-    if section is not None:
-        return section
+    names = _names(f, kind("section"))
+    if names:
+        return names[0]
     folder, slash, _ = relative.partition("/")
     return clean_line(folder) or None if slash else None
 
@@ -335,17 +342,40 @@ def _summary(f: _Fields) -> str | None:
 
 
 def _tags(f: _Fields) -> tuple[str, ...]:
-    tags: list[str] = []
-    for item in f.items("tags", "tags"):
+    return _names(f, kind("tag"))
+
+
+def _names(f: _Fields, group: Kind) -> tuple[str, ...]:
+    """Read the names of a story's groups of one kind: one name (a section), or a list of
+    words or short phrases (tags); none may be a folder of the site's own at the top."""
+    assert group.field is not None
+    found: tuple[str, ...]
+    if not group.many:
+        name = f.text_field(group.field, limit=group.length)
+        found = (name,) if name is not None else ()
+    else:
+        found = _many(f, group)
+    if not group.prefix and any(slugify(name) in reserved_folders() for name in found):
+        folders = ", ".join(f"/{folder}/" for folder in reserved_folders())
+        raise f.fail(group.field, f"this name is one the site's own URLs use ({folders}): "
+                                  "choose another.")
+    return found
+
+
+def _many(f: _Fields, group: Kind) -> tuple[str, ...]:
+    assert group.field is not None
+    names: list[str] = []
+    for item in f.items(group.field, group.field, group.most):
         if isinstance(item, bool) or not isinstance(item, str | int | float):
-            raise f.fail("tags", "each tag is a word or short phrase, such as "
-                                 "'tags: [politics, europe]'.")
-        tag = clean_line(str(item))
-        if len(tag) > LIMITS["tag"]:
-            raise f.fail("tags", f"a tag is longer than {LIMITS['tag']} characters: shorten it.")
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tuple(tags)
+            raise f.fail(group.field, f"each {group.name} is a word or short phrase, such as "
+                                      f"'{group.field}: {group.example or '[one, two]'}'.")
+        name = clean_line(str(item))
+        if len(name) > group.length:
+            raise f.fail(group.field, f"a {group.name} is longer than {group.length} characters: "
+                                      "shorten it.")
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
 
 
 def _url(f: _Fields, key: str, url: Any, base: str) -> str:

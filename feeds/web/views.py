@@ -16,10 +16,10 @@ from flask import Flask, Response, current_app, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from ..documents.headers import SANDBOX, SECURITY, cache_control, key_headers
-from ..documents.routes import candidate_keys, parse
+from ..documents.routes import candidate_keys
 from ..site.config import Settings
 from ..site.media import ACTIVE_TYPES, MEDIA_TYPES, content_path, local_file, media_suffix
-from ..site.urlspace import HEALTH
+from ..site.urlspace import SERVER, parse
 from . import health
 from .fastpath import RENDER_FAILED, request_path
 from .worker import Worker
@@ -35,8 +35,11 @@ def worker() -> Worker:
 
 
 def init_app(app: Flask) -> None:
-    """Register the views and error handlers on ``app`` (the worker is in app.extensions)."""
-    app.add_url_rule(HEALTH, "healthz", healthz, methods=ALLOWED)
+    """Register the views and error handlers on ``app`` (the worker is in app.extensions):
+    the server's own paths the URL table gives this layer, then every other path."""
+    for server in SERVER:
+        if server.route in VIEWS:
+            app.add_url_rule(server.path, server.route, VIEWS[server.route], methods=ALLOWED)
     app.add_url_rule("/", "other", other, defaults={"path": ""}, methods=ALLOWED)
     app.add_url_rule("/<path:path>", "other", other, methods=ALLOWED)
     app.register_error_handler(404, _not_found_error)
@@ -200,6 +203,9 @@ def _http_error(error: HTTPException) -> Any:
 def _server_error(error: Exception) -> Any:  # pragma: no cover - a bug, by definition
     log.exception("error while serving %s", request.path)
     return _unavailable("Something went wrong here; try again shortly.")
+
+
+VIEWS = {"health": healthz}  # the server's own paths (urlspace.SERVER) answered here
 
 
 def _secure(response: Response) -> Response:

@@ -30,9 +30,10 @@ from ..documents.headers import cache_control, hub_links, key_headers
 from ..documents.items import html_cache
 from ..documents.memory import deep_size
 from ..documents.pages import not_found_page
-from ..documents.routes import is_archive, is_feed, render
+from ..documents.routes import render
 from ..documents.syndication import entry_cache
 from ..site.config import Settings
+from ..site.urlspace import is_archive, is_feed
 from .cache import HotDocuments
 from .responses import Prepared, prepare, prepare_redirect
 
