@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) . 'setuptools>=68'
 	rm -f $(WHEELHOUSE)/feeds-*.whl
+	rm -rf build  # setuptools' work folder: a stale one would put deleted modules in the next wheel
 	touch $(STAMP)
 
 serve: $(STAMP)
@@ -63,4 +64,4 @@ screenshots: $(STAMP) system-packages
 	$(BIN)/python -m tools.screenshots
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

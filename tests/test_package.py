@@ -10,6 +10,7 @@ test sends no packet off loopback.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -72,7 +73,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     # The sdist first, then the wheel built from the sdist (what build does with no option):
     # a file left out of the sdist is missing from this wheel.
     _run([sys.executable, "-m", "build", "--outdir", str(dist), str(REPO)], base)
+    # setuptools builds a path in its build/ folder and keeps it: a module deleted since the
+    # last build would still be in this wheel (and in a user's pip install of a checkout).
+    shutil.rmtree(REPO / "build", ignore_errors=True)
     _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(straight), str(REPO)], base)
+    shutil.rmtree(REPO / "build", ignore_errors=True)
     (wheel,) = dist.glob("feeds-*.whl")
     (sdist,) = dist.glob("feeds-*.tar.gz")
     (checkout_wheel,) = straight.glob("feeds-*.whl")
