@@ -49,7 +49,7 @@ class Parsed(NamedTuple):
     on), or the problem; ``signature`` None means the file is gone.
 
     A named tuple: it crosses from the children as a plain tuple and becomes one again in
-    C, where a frozen dataclass would set its twenty fields one by one."""
+    C, where a frozen dataclass would set its fields one by one."""
 
     source: str
     signature: Signature | None

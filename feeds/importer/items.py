@@ -8,12 +8,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-
-@dataclass(frozen=True, slots=True)
-class Enclosure:
-    url: str
-    type: str
-    length: int
+from ..site.story import Enclosure
 
 
 @dataclass(slots=True)

@@ -49,9 +49,3 @@ def is_web_url(url: str) -> bool:
     return (parts.scheme.lower() in _WEB_SCHEMES and bool(parts.hostname)
             and not any(c in url for c in " <>\"\\`{}|^") and xml_safe(url) == url)
 
-
-def is_link_url(url: str) -> bool:
-    """Tell whether ``url`` may be a link in a page or feed: http(s) or mailto."""
-    if url.lower().startswith("mailto:"):
-        return len(url) > 7 and not any(c in url for c in " <>\"\\`") and xml_safe(url) == url
-    return is_web_url(url)
