@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from feeds.site.ids import JOURNAL, IdWriter, Outcome, with_id
+from feeds.site.idwrite import JOURNAL, IdWriter, Outcome, with_id
 from feeds.site.storyfile import _StoryLoader
 
 from .conftest import small_filesystem
@@ -206,7 +206,7 @@ def test_no_room_for_the_journal_writes_nothing(tmp_path: Path) -> None:
     script = (
         "import os, resource, signal, sys\n"
         "from pathlib import Path\n"
-        "from feeds.site.ids import IdWriter\n"
+        "from feeds.site.idwrite import IdWriter\n"
         "from feeds.site.storyfile import _StoryLoader\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "root, path = Path(sys.argv[1]), sys.argv[2]\n"

@@ -1,7 +1,7 @@
 """Write a permanent id into each live story that has none, a few at a time, between changes.
 
 A story without ``id:`` is served under one made from its path and date; the id writer
-(``feeds.site.ids``) writes that id into its file once the file is quiet, so a rename
+(``feeds.site.idwrite``) writes that id into its file once the file is quiet, so a rename
 keeps it. An archive of 100,000 stories without ids is written a budget at a time
 (resuming where the last turn stopped), so a story published meanwhile waits at most one
 budget. With ``write_ids: false`` each such story is a warning instead.
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from ..site.config import SafeLoader
-from ..site.ids import Attempt, IdWriter, Outcome, id_line
+from ..site.idwrite import Attempt, IdWriter, Outcome, id_line
 from .store import files, problems, transaction
 
 log = logging.getLogger(__name__)

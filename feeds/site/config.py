@@ -3,6 +3,8 @@
 Every setting is one field of ``Settings`` carrying its default, its check and its
 help text (Datasette's ``SETTINGS`` table, as dataclass fields): validation, the
 README table and the catalogue's copy of the settings all come from that one place.
+It is longer than a module here should be because it holds that table and the check of
+each kind of value a setting takes; split, a setting's row and its check would part.
 """
 
 from __future__ import annotations
