@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 
 .PHONY: serve test lint system-packages bench bench-publish bench-scale bench-build bench-import \
-	bench-memory screenshots clean
+	bench-memory bench-redeploy screenshots clean
 
 WHEELHOUSE := $(VENV)/wheelhouse
 
@@ -55,6 +55,10 @@ bench-build: $(STAMP)
 # feed that never ends, before and after the spool.
 bench-import: $(STAMP)
 	$(BIN)/python -m bench.importing $(BENCH_ARGS)
+
+# Deploys that replace content/ (a symlink swap, rm -rf and cp -r): swap to served, in rounds.
+bench-redeploy: $(STAMP)
+	$(BIN)/python -m bench.redeploy $(BENCH_ARGS)
 
 # One worker's RSS and PSS while it serves 32,000 distinct documents, at three cache sizes.
 bench-memory: $(STAMP)

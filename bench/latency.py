@@ -13,6 +13,7 @@ import math
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -228,9 +229,21 @@ def publish_one(port: int, workers: tuple[int, ...], path: Path, number: int,
     after ``PUBLISH_TIMEOUT``, what each worker said last.
     """
     text = story_text(number)
+
+    def write() -> None:
+        with open(path, "w", encoding="utf-8") as file:  # written whole, then closed
+            file.write(text)
+
+    return served_after(port, workers, write, number, expected)
+
+
+def served_after(port: int, workers: tuple[int, ...], change: Callable[[], None], number: int,
+                 expected: int) -> Sample | str:
+    """Make ``change`` (one that publishes a story), then poll until every worker reports
+    ``expected`` stories: when each first did, in seconds from just before the change, or,
+    after ``PUBLISH_TIMEOUT``, what each worker said last."""
     started = time.monotonic()
-    with open(path, "w", encoding="utf-8") as file:  # written whole, then closed
-        file.write(text)
+    change()
     first_seen: dict[int, float] = {}
     last: dict[int, Health] = {}
     errors: list[str] = []
