@@ -12,13 +12,14 @@ WORKERS ?= 2
 
 WHEELHOUSE := $(VENV)/wheelhouse
 
-# The wheelhouse holds every dependency as a wheel (and setuptools, to build ours), so the test
-# that installs feeds into a fresh venv outside the checkout needs no network.
+# The wheelhouse holds every dependency as a wheel (and setuptools, to build ours, and pip, which
+# pipx puts in its shared venv), so the tests that install feeds outside the checkout (into a
+# fresh venv, and with pipx) need no network.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/python -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) . 'setuptools>=68'
+	$(BIN)/python -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) . 'setuptools>=68' pip
 	rm -f $(WHEELHOUSE)/feeds-*.whl
 	rm -rf build  # setuptools' work folder: a stale one would put deleted modules in the next wheel
 	touch $(STAMP)

@@ -57,9 +57,9 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-def _run(command: list[str], cwd: Path) -> None:
-    done = subprocess.run(command, cwd=cwd, env=_clean_env(), capture_output=True, text=True,
-                          timeout=STEP_TIMEOUT)
+def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+    done = subprocess.run(command, cwd=cwd, env=env or _clean_env(), capture_output=True,
+                          text=True, timeout=STEP_TIMEOUT)
     assert done.returncode == 0, f"{' '.join(command)}:\n{done.stdout}\n{done.stderr}"
 
 
@@ -114,6 +114,27 @@ def test_the_installed_package_is_not_the_checkout(installed: Installed) -> None
     where = Path(done.stdout.strip())
     assert where.is_relative_to(installed.venv) and not where.is_relative_to(REPO)
     assert installed.feeds("--version").stdout.strip() == f"feeds {__version__}"
+
+
+def test_pipx_installs_a_feeds_that_starts_a_site(installed: Installed) -> None:
+    """``pipx install`` of the wheel, as the README says, with pipx's folders in a temporary
+    home: its own venv, a ``feeds`` on its bin folder, which makes and checks a site."""
+    home = installed.work.parent / "pipx"
+    env = {**_clean_env(), "PIPX_HOME": str(home / "venvs"), "PIPX_BIN_DIR": str(home / "bin"),
+           "PIPX_MAN_DIR": str(home / "man"), "HOME": str(home)}
+    _run([sys.executable, "-m", "pipx", "install", str(installed.wheel)], installed.work,
+         env=env)
+    feeds = home / "bin" / "feeds"
+    assert feeds.resolve().is_relative_to(home / "venvs")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(feeds), *args], cwd=installed.work, env=env,
+                              capture_output=True, text=True, timeout=STEP_TIMEOUT)
+
+    assert run("--version").stdout.strip() == f"feeds {__version__}"
+    assert run("init", "piped", "--title", "Piped News").returncode == 0
+    checked = run("check", "--root", "piped")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_a_site_started_by_the_installed_feeds_serves_checks_and_builds(
