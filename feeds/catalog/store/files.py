@@ -67,6 +67,22 @@ def write(db: sqlite3.Connection, gone: Sequence[tuple[str]],
     db.executemany("INSERT OR REPLACE INTO texts VALUES (?, ?)", texts)
 
 
+def settled(db: sqlite3.Connection, sources: Iterable[str]) -> set[str]:
+    """Return which of ``sources`` stand as their last good parse left them: an id of their
+    own, no media missing, no problem (what a file read again unchanged cannot alter), and
+    not asked to be read again (``read_all_again``: new settings or reading rules, which
+    must decide every story again)."""
+    return {source for (source,) in in_chunks(
+        db, "SELECT source FROM files WHERE source IN ({}) AND own_id = 1 AND (missing IS NULL "
+            "OR missing = '[]') AND problem IS NULL AND state != 'broken' AND mtime_ns != -1",
+        sources)}
+
+
+def set_versions(db: sqlite3.Connection, versions: Sequence[tuple[int, int, int, str]]) -> None:
+    """Record files' new versions (mtime_ns, size, inode, source) and nothing else."""
+    db.executemany("UPDATE files SET mtime_ns = ?, size = ?, ino = ? WHERE source = ?", versions)
+
+
 def set_states(db: sqlite3.Connection, updates: list[tuple[str, str]]) -> None:
     """Record files' standing: (state, source) pairs."""
     db.executemany("UPDATE files SET state = ? WHERE source = ?", updates)
