@@ -147,6 +147,34 @@ def expire(db: sqlite3.Connection, left_by: float) -> list[str]:
     return found
 
 
+# The news window ----------------------------------------------------------------------------
+# Google News takes stories published in the last two days. The window's start is kept in the
+# catalogue (moved by the publisher as stories age out of it: ``Ledger.expire``), so every
+# worker and the static build list the same stories from the catalogue alone, with no clock.
+
+NEWS_SECONDS = 2 * 86400
+NEWS_SINCE = "news_since"  # meta: stories dated after this second are in the window
+SITE_KEY = "site:"
+
+
+def news_since(db: sqlite3.Connection) -> float:
+    """Return the start of the news window (0 until the publisher first moves it)."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (NEWS_SINCE,)).fetchone()
+    return 0.0 if row is None else float(row[0])
+
+
+def next_news_expiry(db: sqlite3.Connection) -> float | None:
+    """Return when the oldest story in the news window leaves it (None: the window is empty)."""
+    found = db.execute("SELECT min(date) FROM members WHERE grp = ? AND live = 1 AND date > ?",
+                       (SITE_KEY, news_since(db))).fetchone()[0]
+    return None if found is None else float(found) + NEWS_SECONDS
+
+
+def move_news_window(db: sqlite3.Connection, now: float) -> None:
+    """Start the news window two days before ``now``."""
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (NEWS_SINCE, now - NEWS_SECONDS))
+
+
 # Moved sections -----------------------------------------------------------------------------
 
 def forget_move(db: sqlite3.Connection, key: str) -> bool:
