@@ -23,7 +23,7 @@ import yaml
 from ..errors import ConfigError
 from . import formats
 from .caching import PurgeTarget, expand_variables, header_name, optional_seconds, purge_targets
-from .crawlers import RobotsGroup, robots_groups
+from .crawlers import RobotsGroup, logo_url, robots_groups
 from .story import Author
 from .text import clean_line, is_web_url
 from .urlspace import own_url
@@ -280,6 +280,9 @@ class Settings:
         [], robots_groups,
         "More robots.txt rules: [{user_agent: ExampleBot, disallow: /}] (a * group replaces "
         "the site's own).")
+    logo: str = _setting(
+        "", logo_url,
+        "The http(s) URL of the publisher's logo, for search engines' structured data.")
     document_cache_mb: int = _setting(
         64, _whole(1, 65_536),
         "Megabytes of rendered documents each server worker keeps hot (least recently used out).")

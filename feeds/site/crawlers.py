@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .text import clean_line
+from .text import clean_line, is_web_url
 
 MAX_GROUPS = 100
 MAX_RULES = 1000  # paths in all: a robots.txt past 500 KiB is cut by Google (RFC 9309 2.5)
@@ -75,3 +75,13 @@ def robots_groups(value: Any) -> tuple[RobotsGroup, ...]:
     if sum(len(g.allow) + len(g.disallow) for g in groups) > MAX_RULES:
         raise ValueError(f"more than {MAX_RULES} paths in all")
     return tuple(groups)
+
+
+def logo_url(value: Any) -> str:
+    """Check the ``logo`` setting: the publisher's logo, an http(s) URL (empty: none)."""
+    if value in ("", None):
+        return ""
+    if not isinstance(value, str) or not is_web_url(clean_line(value)):
+        raise ValueError("expected the http(s) URL of the logo image, such as "
+                         "https://news.example/logo.png")
+    return clean_line(value)
