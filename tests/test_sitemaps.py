@@ -268,3 +268,14 @@ def test_the_readme_robots_example_is_what_the_site_answers(
                                       encoding="utf-8")
     answer = section.split("gives\n\n```\n", 1)[1].split("```\n", 1)[0]
     assert publish(site).body("/robots.txt").decode() == answer
+
+
+def test_a_catalogue_without_the_updated_index_lists_the_same(
+        news: tuple[Published, Clock]) -> None:
+    """A worker may read a catalogue an earlier feeds wrote before its publisher adds the
+    index of each story's updated: the sitemaps are the same, only slower."""
+    published, _ = news
+    indexed = published.body("/sitemap-1.xml")
+    published.publisher.db.execute("DROP INDEX texts_updated")
+    published.worker.documents.reset(published.worker.documents.version)
+    assert published.body("/sitemap-1.xml") == indexed

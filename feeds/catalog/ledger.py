@@ -125,8 +125,7 @@ class Ledger:
         with transaction(self.db):
             keys = {f"group:{g}" for g in groups.expire(self.db, now - TOMBSTONE_DAYS * 86400)}
             news = groups.next_news_expiry(self.db)
-            if news is not None and news <= now:
-                groups.move_news_window(self.db, now)
+            if news is not None and news <= now and groups.move_news_window(self.db, now):
                 keys.add(NEWS)
             self.stamp(keys, now)
         return keys

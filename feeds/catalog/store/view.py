@@ -192,12 +192,21 @@ class View:
     def every_story(self) -> list[Listed]:
         """Return every live story's page and its ``updated``, in publication order (the
         sitemaps). Recorded as ``stories``, which any story's change stamps: keys per story
-        would make a 100,000-story sitemap too large for the hot documents."""
+        would make a 100,000-story sitemap too large for the hot documents.
+
+        ``updated`` comes from the index ``texts_updated`` (the value kept beside each
+        text), not from parsing each story's JSON: on 10,000 newsroom-length stories, a
+        sitemap took 0.9 s that way. SQLite's planner takes the index only when told to,
+        and a catalogue has it once a publisher of this feeds has opened it."""
         self.deps.update(("stories", f"group:{SITE.key}"))
+        indexed = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND "
+                                  "name = 'texts_updated'").fetchone()
         return [Listed(path, modified) for path, modified in self.db.execute(
             "SELECT s.path, json_extract(t.story, '$.updated') FROM members m "
-            "JOIN stories s ON s.id = m.id JOIN texts t ON t.source = s.source "
-            "WHERE m.grp = ? AND m.live = 1 ORDER BY m.pos", (SITE.key,))]
+            "JOIN stories s ON s.id = m.id JOIN texts t "
+            + ("INDEXED BY texts_updated " if indexed else "")
+            + "ON t.source = s.source WHERE m.grp = ? AND m.live = 1 ORDER BY m.pos",
+            (SITE.key,))]
 
     def newest_dates(self) -> dict[str, float]:
         """Return each group's newest live story's date (a POSIX second), by group key."""
@@ -209,10 +218,13 @@ class View:
         """Return the newest live stories in the news window (``store.groups``: the last two
         days as the publisher last moved it), newest first, ``limit`` at most."""
         self.deps.update(("news", f"group:{SITE.key}"))
+        since = news_since(self.db)
+        if since is None:
+            return []  # (a first build, a moment before the publisher sets the window)
         return self._stories(
             "SELECT t.story, s.id FROM members m JOIN stories s ON s.id = m.id "
             "JOIN texts t ON t.source = s.source WHERE m.grp = ? AND m.live = 1 AND m.date > ? "
-            "ORDER BY m.date DESC, m.pos DESC LIMIT ?", (SITE.key, news_since(self.db), limit))
+            "ORDER BY m.date DESC, m.pos DESC LIMIT ?", (SITE.key, since, limit))
 
     def story_at(self, path: str) -> Story | PathState | None:
         """Return the live story whose permalink is ``path``, what became of it, or None."""
