@@ -42,6 +42,7 @@ DOCUMENTS = [
     "/africa/atom.xml",
     "/tags/defence/", "/tags/defence/page/2/", "/tags/talks/feed.json", "/authors/test-desk/",
     "/world/story-0/", "/africa/moved/", "/world/story-6/",
+    "/sitemap.xml", "/sitemap-1.xml", "/news-sitemap.xml", "/robots.txt",
 ]
 REDIRECTS = {
     "/africa/story-3/": (301, "/africa/moved/"),

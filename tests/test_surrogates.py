@@ -27,6 +27,7 @@ PATHS = [
     "/tags/defence/atom.xml", "/tags/new-tag/rss.xml", "/authors/test-desk/feed.json",
     "/world/a/", "/world/b/", "/world/c/", "/africa/d/", "/africa/e/", "/world/f/",
     "/world/moved/", "/world/new/", "/world/new", "/world/photo.png", "/nothing/",
+    "/sitemap.xml", "/sitemap-1.xml", "/news-sitemap.xml", "/robots.txt",
 ]
 
 

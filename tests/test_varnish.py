@@ -87,15 +87,18 @@ def test_gzip_and_304s_through_varnish(behind: Callable[..., tuple[Server, Proxy
 def test_a_publication_is_visible_through_varnish_within_a_second(
         site: Path, behind: Callable[..., tuple[Server, Proxy]]) -> None:
     _, varnish = behind(cache_s_maxage=86400)
+    shows = {"/rss.xml": b"Fresh news", "/world/": b"Fresh news", "/world/new/": b"Fresh news",
+             "/tags/defence/feed.json": b"Fresh news", "/sitemap-1.xml": b"/world/new/</loc>"}
     for _ in range(2):
-        for path in ["/rss.xml", "/world/", "/world/new/", "/tags/defence/feed.json"]:
+        for path in shows:
             fetch(varnish.base, path)
     assert is_hit(fetch(varnish.base, "/rss.xml")[1]) and is_hit(fetch(varnish.base, "/world/")[1])
+    assert is_hit(fetch(varnish.base, "/sitemap-1.xml")[1])
     written = time.monotonic()
     write_story(site, "world/new.md", story_text("Fresh news", "2025-11-09", tags="[defence]"))
     waits = {}
-    for path in ["/rss.xml", "/world/", "/world/new/", "/tags/defence/feed.json"]:
-        while b"Fresh news" not in fetch(varnish.base, path)[2]:
+    for path, marker in shows.items():
+        while marker not in fetch(varnish.base, path)[2]:
             assert time.monotonic() - written < 5, f"{path} still shows the old version"
             time.sleep(0.01)
         waits[path] = time.monotonic() - written

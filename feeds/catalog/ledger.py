@@ -9,9 +9,9 @@ what the ledger knows of them:
 3. **What the groups are called**, which sections moved (``rules.naming``,
    ``rules.sections``), and the problems: refusals, clashes, shadows.
 4. **What changed**: every key (``story:<id>``, ``path:<p>``, ``group:<g>``,
-   ``page:<g>:<n>``, ``name:<g>``, ``sections``, ``groups``, ``media:<f>``) whose meaning
-   moved, stamped with this commit's version and second; and the events the history
-   keeps (``rules.events``).
+   ``page:<g>:<n>``, ``name:<g>``, ``sections``, ``groups``, ``media:<f>``, ``stories`` with
+   any story's) whose meaning moved, stamped with this commit's version and second; and the
+   events the history keeps (``rules.events``).
 
 A first build (``feeds.catalog.firstbuild``) applies the same rules to every file at
 once. The cost of a change grows with the files in it, not with the site: every read is
@@ -42,6 +42,7 @@ from .store.problems import Row
 log = logging.getLogger(__name__)
 
 TOMBSTONE_DAYS = 30
+NEWS = "news"  # the key of the news window: stamped when a story ages out of it
 LOGGED = 50  # problems logged one by one at a time; the rest are counted
 
 
@@ -110,17 +111,22 @@ class Ledger:
         return files.due(self.db, now)
 
     def next_due(self) -> float | None:
-        """Return when the next scheduled story, or tombstone expiry, is due."""
+        """Return when the next scheduled story, tombstone expiry or news expiry is due."""
         expiry = groups.next_expiry(self.db)
         times = [t for t in (files.next_scheduled(self.db),
-                             expiry + TOMBSTONE_DAYS * 86400 if expiry else None)
+                             expiry + TOMBSTONE_DAYS * 86400 if expiry else None,
+                             groups.next_news_expiry(self.db))
                  if t is not None]
         return min(times) if times else None
 
     def expire(self, now: float) -> set[str]:
-        """Stop listing tombstones older than 30 days (their groups change); return the keys."""
+        """Stop listing tombstones older than 30 days (their groups change), and stories older
+        than two days in the news sitemap (``news``); return the keys."""
         with transaction(self.db):
             keys = {f"group:{g}" for g in groups.expire(self.db, now - TOMBSTONE_DAYS * 86400)}
+            news = groups.next_news_expiry(self.db)
+            if news is not None and news <= now and groups.move_news_window(self.db, now):
+                keys.add(NEWS)
             self.stamp(keys, now)
         return keys
 

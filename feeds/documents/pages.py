@@ -27,6 +27,7 @@ from ..site.formats import FORMATS
 from ..site.story import Story, slugify
 from .document import HTML, Document
 from .items import body_html, permalink, summary
+from .structured import item_list, ld_json, news_article, story_meta
 
 _FILES = PackageLoader("feeds", "templates")
 SLOTS = {"_byline.html": "byline", "_end.html": "end"}  # where pages show a story's groups
@@ -126,7 +127,8 @@ def listing_page(view: View, key: str, number: int) -> Document | None:
         "list.html", view, [SITE] if group == SITE else [group, SITE], stories=stories,
         group=group, heading=group.title(settings.title),
         description=group.description(settings.title, settings.description),
-        number=number, pages=pages,
+        number=number, pages=pages, canonical=settings.url(urls.page(group, number)),
+        structured=ld_json(item_list(settings, stories, (number - 1) * size + 1)),
         previous=settings.href(urls.page(group, number - 1)) if number > 1 else None,
         next=settings.href(urls.page(group, number + 1)) if number < pages else None,
     )
@@ -139,8 +141,11 @@ def story_page(view: View, story: Story) -> Document:
     named = [view.group_name(g.key) for g in groups_of(story)[1:]]
     groups = sorted((g for g in named if g is not None),
                     key=lambda g: kinds.kind(g.kind).follow)
+    settings = view.settings
     body = _page("story.html", view, [SITE, *groups], story=story,
-                 body_html=Markup(body_html(view.settings, story)))
+                 body_html=Markup(body_html(settings, story)),
+                 meta=story_meta(settings, story),
+                 structured=ld_json(news_article(settings, story)))
     return Document(body, HTML)
 
 

@@ -21,6 +21,8 @@ from .archives import archive, newest_archive, subscription
 from .document import Document, Redirect
 from .opml import render_opml
 from .pages import gone_page, listing_page, story_page
+from .robots import render_robots
+from .sitemaps import render_child, render_index, render_news
 
 Result = Document | Redirect | None
 
@@ -66,7 +68,13 @@ def _opml(view: View, target: Target) -> Result:
 
 
 _RENDERERS: dict[str, Callable[[View, Target], Result]] = {
-    "feed": _feed, "archive": _archive, "listing": _listing, "story": _story, "opml": _opml}
+    "feed": _feed, "archive": _archive, "listing": _listing, "story": _story, "opml": _opml,
+    "sitemap": lambda view, _: render_index(view),
+    "child-sitemap": lambda view, target: render_child(view, target.number),
+    "news-sitemap": lambda view, _: render_news(view),
+    "robots": lambda view, _: render_robots(view)}
+# What a document of the site's own reads, for a 404 at its path: when it can appear there.
+_SITE_WIDE = {"opml": "groups", "child-sitemap": "stories"}
 _GROUP_ROUTES = frozenset(shape.name for shape in urls.GROUP_SHAPES)
 
 
@@ -151,8 +159,10 @@ def candidate_keys(path: str) -> set[str]:
         probes.append(path + "/")  # it would answer 308 once that exists
     for probe in probes:
         for target in parse(probe):
-            if target.route in _RENDERERS and target.route != "story":
-                keys.add("groups" if target.route == "opml" else f"group:{target.group}")
+            if target.route in _SITE_WIDE:
+                keys.add(_SITE_WIDE[target.route])
+            elif target.route in _RENDERERS and target.route != "story":
+                keys.add(f"group:{target.group}")
             elif target.route == "story":
                 keys.add(f"path:{target.path}")
     return keys

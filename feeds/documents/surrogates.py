@@ -2,8 +2,8 @@
 
 A document rendered through a ``View`` knows the catalogue keys it read
 (``story:<id>``, ``group:<g>``, ``page:<g>:<n>``, ``name:<g>``, ``path:<p>``,
-``media:<f>``, ``groups``, ``sections``, ``settings``), and each commit records
-the keys it changed. Both sides map through the same table here: a document
+``media:<f>``, ``groups``, ``sections``, ``stories``, ``news``, ``settings``), and each
+commit records the keys it changed. Both sides map through the same table here: a document
 carries the surrogate keys of its dependencies (the ``xkey`` header Varnish's
 vmod xkey reads, or ``Surrogate-Key`` for Fastly), and a publication purges the
 surrogate keys of the keys it changed. So a purge reaches exactly the documents
@@ -29,7 +29,8 @@ MAX_STORY_KEYS = 100  # an Atom feed holds up to twice feed_size stories: 99 by 
 _HASHED = {"story": "s", "path": "u", "media": "m"}
 # ... and of these, spelled out (group keys are kind:slug, slugs are [a-z0-9-]).
 _SPELLED = {"group": "g", "name": "n", "page": "a"}
-_WORDS = {"groups": "groups", "sections": "sections", "settings": ALL}
+_WORDS = {"groups": "groups", "sections": "sections", "stories": "stories", "news": "news",
+          "settings": ALL}
 
 
 def surrogate(key: str) -> str:

@@ -26,6 +26,9 @@ from ..documents.document import HTML
 from ..documents.headers import PAGE_POLICY, SANDBOX, SECURITY, cache_control, hub_links
 from ..documents.opml import LISTS as OPML_LISTS
 from ..documents.opml import MEDIA_TYPE as OPML_TYPE
+from ..documents.robots import MEDIA_TYPE as ROBOTS_TYPE
+from ..documents.sitemaps import MEDIA_TYPE as SITEMAP_TYPE
+from ..site import urlspace as urls
 from ..site.config import Settings
 from ..site.formats import FORMATS, archived
 from ..site.media import ACTIVE_TYPES, MEDIA_TYPES
@@ -34,6 +37,14 @@ from .build import GONE_FILE, NOT_FOUND_FILE, Summary
 from .render import STAGING
 
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+# The server's own documents beside the groups' (urlspace.SERVER): their locations and types.
+OWN_DOCUMENTS = (
+    *((f"= {opml.path}", OPML_TYPE) for opml in OPML_LISTS),
+    (f"= {urls.SITEMAP}", SITEMAP_TYPE),
+    (urls.CHILD_SITEMAP_LOCATION, SITEMAP_TYPE),
+    (f"= {urls.NEWS_SITEMAP}", SITEMAP_TYPE),
+    (f"= {urls.ROBOTS}", ROBOTS_TYPE),
+)
 _UNSAFE = {"$"} | {chr(c) for c in range(32)} | {"\x7f"}
 TAB = "\\t"  # nginx reads it as a tab, which no path in the maps holds (_UNSAFE)
 
@@ -165,9 +176,9 @@ def _server(site: str, out: Path, settings: Settings) -> list[str]:
         *_location("^~ /_feeds/", HTML, page, internal=True),
         *_location("~ /index\\.html$", HTML, page, internal=True),
     ]
+    for match, media_type in OWN_DOCUMENTS:  # (before the shapes: a regex wins in order)
+        lines += _location(match, media_type, _headers(settings), body=files)
     lines += _shapes(site, settings, page, files)
-    for opml in OPML_LISTS:
-        lines += _location(f"= {opml.path}", OPML_TYPE, _headers(settings), body=files)
     for suffix, media_type in sorted(STATIC_TYPES.items()):
         lines += _location(f"~ ^{STATIC}[^/]+\\{suffix}$", media_type,
                            _headers(settings, cache="no-cache"), body=files)

@@ -18,6 +18,7 @@ from ..documents.archives import full_pages
 from ..documents.document import Document, Redirect
 from ..documents.opml import LISTS as OPML_LISTS
 from ..documents.routes import render
+from ..documents.sitemaps import children, pages
 from ..site import urlspace as urls
 from ..site.formats import FORMATS, archived
 from ..site.media import local_file
@@ -47,6 +48,9 @@ def plan(view: View, root: Path) -> Plan:
     for group in groups:
         _group(view, group, found)
     found.documents += [opml.path for opml in OPML_LISTS]
+    found.documents += [urls.SITEMAP, urls.NEWS_SITEMAP, urls.ROBOTS]
+    found.documents += [urls.child_sitemap(n)
+                        for n in range(1, len(children(pages(view))) + 1)]
     lives = [f"/{path}/" for path in listing.live_paths(view.db)]
     seen = set(found.documents)
     found.documents += [path for path in lives if path not in seen]

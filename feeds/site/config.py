@@ -25,6 +25,7 @@ import yaml
 from ..errors import ConfigError
 from . import formats
 from .caching import PurgeTarget, expand_variables, header_name, optional_seconds, purge_targets
+from .crawlers import RobotsGroup, logo_url, robots_groups
 from .story import Author
 from .text import clean_line, is_web_url
 from .urlspace import own_url
@@ -277,6 +278,13 @@ class Settings:
     write_ids: bool = _setting(True, _bool, "Write a permanent id into a story file that has none.")
     opml_format: str = _setting("atom", _opml_format,
                                 f"The one format the OPML lists give feeds in: {formats.names()}.")
+    robots: tuple[RobotsGroup, ...] = _setting(
+        [], robots_groups,
+        "More robots.txt rules: [{user_agent: ExampleBot, disallow: /}] (a * group replaces "
+        "the site's own).")
+    logo: str = _setting(
+        "", logo_url,
+        "The http(s) URL of the publisher's logo, for search engines' structured data.")
     document_cache_mb: int = _setting(
         64, _whole(1, 65_536),
         "Megabytes of rendered documents each server worker keeps hot (least recently used out).")
@@ -323,7 +331,8 @@ class Settings:
                 if value and isinstance(value[0], tuple):
                     value = dict(value)
                 else:
-                    value = [v.to_raw() if isinstance(v, PurgeTarget) else v for v in value]
+                    value = [v.to_raw() if isinstance(v, PurgeTarget | RobotsGroup) else v
+                             for v in value]
             raw[item.name] = "" if value is None else value
         return raw
 

@@ -47,10 +47,13 @@ class Author:
 
 @dataclass(frozen=True, slots=True)
 class Image:
-    """A story's lead image; ``url`` is absolute once the story is parsed."""
+    """A story's lead image; ``url`` is absolute once the story is parsed. Its size in pixels
+    is read from the file when it is one of the site's (link previews show it), else None."""
 
     url: str
     alt: str = ""
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +146,8 @@ _ENCODE: dict[str, Callable[[Any], object]] = {
     "date": datetime.isoformat, "updated": datetime.isoformat,
     "authors": lambda authors: [_author(a) for a in authors],
     "tags": list, "aliases": list,
-    "image": lambda image: {"url": image.url, "alt": image.alt},
+    "image": lambda image: {"url": image.url, "alt": image.alt, **(
+        {"width": image.width, "height": image.height} if image.width else {})},
     "enclosures": lambda found: [{"url": e.url, "type": e.type, "length": e.length}
                                  for e in found],
     "extra_groups": lambda found: {kind: list(names) for kind, names in found},

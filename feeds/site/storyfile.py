@@ -11,11 +11,13 @@ never a crash, and what it says is never copied into the message.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin
 
+import imagesize
 import yaml
 
 from ..errors import StoryError
@@ -407,8 +409,26 @@ def _image(f: _Fields, permalink: str) -> Image | None:
         alt = clean_line(str(alt))
         if len(alt) > 1000:
             raise f.fail("image", "the alt text is longer than 1000 characters: shorten it.")
-        return Image(_url(f, "image", value.get("url"), folder), alt)
-    return Image(_url(f, "image", value, folder))
+        return _sized(f, Image(_url(f, "image", value.get("url"), folder), alt))
+    return _sized(f, Image(_url(f, "image", value, folder)))
+
+
+def _sized(f: _Fields, image: Image) -> Image:
+    """Give an image of the site's own its size in pixels, read from the file's header
+    (``imagesize``: the header alone, whatever the file's size); an image elsewhere, or one
+    whose size cannot be read, has none (link previews then go without)."""
+    relative = content_path(f.settings.base_url, image.url)
+    local = local_file(f.root, relative) if relative is not None else None
+    if local is None:
+        return image
+    try:
+        size = imagesize.get(local)
+    except Exception:  # noqa: BLE001 - a header it cannot read: no size, never no story
+        return image
+    width, height = (int(n) if float(n).is_integer() and n > 0 else None for n in size)
+    if width is None or height is None:  # (-1: a format or an SVG size it does not know)
+        return image
+    return replace(image, width=width, height=height)
 
 
 def _enclosures(f: _Fields, permalink: str) -> tuple[Enclosure, ...]:

@@ -39,6 +39,9 @@ HEALTH = "/healthz"
 OPML = "/feeds.opml"  # every group's feed, for people who pick feeds
 SUBSCRIBE_OPML = "/subscribe.opml"  # the site's feed, the list pages offer for importing
 STATIC = "/static/"  # the pages' own stylesheet and script
+SITEMAP = "/sitemap.xml"  # the sitemap index (sitemaps.org), naming each child sitemap
+NEWS_SITEMAP = "/news-sitemap.xml"  # Google News: the last two days' stories
+ROBOTS = "/robots.txt"  # RFC 9309, naming both sitemaps
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,7 @@ class ServerPath:
     """A path of the server's own, outside every group: who answers it, and what it is."""
 
     path: str
-    route: str  # "health" (the web layer's view) or "opml" (a document)
+    route: str  # "health" (the web layer's view), or the renderer of a document
     what: str  # for a message: what lives there
 
 
@@ -54,8 +57,15 @@ SERVER = (
     ServerPath(HEALTH, "health", "the server's health report"),
     ServerPath(OPML, "opml", "the OPML subscription list"),
     ServerPath(SUBSCRIBE_OPML, "opml", "the OPML subscription list"),
+    ServerPath(SITEMAP, "sitemap", "the sitemap index"),
+    ServerPath(NEWS_SITEMAP, "news-sitemap", "the Google News sitemap"),
+    ServerPath(ROBOTS, "robots", "the rules for crawlers (robots.txt)"),
 )
 SERVER_PATHS = {server.path: server for server in SERVER}
+NUMBER = "[1-9][0-9]{0,6}"  # a page number: no request makes a worker count past this
+# The sitemap index's children, numbered from 1 (beside it: a name no story can have).
+CHILD_SITEMAP = re.compile(rf"/sitemap-(?P<number>{NUMBER})\.xml")
+CHILD_SITEMAP_LOCATION = r"~ ^/sitemap-[0-9]+\.xml$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +79,6 @@ class Shape:
     location: str | None
 
 
-NUMBER = "[1-9][0-9]{0,6}"  # a page number: no request makes a worker count past this
 GROUP_SHAPES = (
     Shape("feed", None, "a feed", None),
     Shape("archive", re.compile(rf"archive/(?P<number>{NUMBER})\.xml"), "an archive page",
@@ -83,7 +92,8 @@ GROUP_SHAPES = (
 class Target:
     """What a request path names, before anyone checks that it exists."""
 
-    route: str  # a GROUP_SHAPES name, "opml", "health", "static", "story" or "media"
+    route: str  # a GROUP_SHAPES name, a SERVER route, "child-sitemap", "static", "story" or
+    # "media"
     group: str = "site:"  # a group key
     number: int = 1
     format: Format | None = None
@@ -127,6 +137,11 @@ def story(path: str) -> str:
     return "/" + quote(path) + "/"
 
 
+def child_sitemap(number: int) -> str:
+    """Return the path of one of the sitemap index's children (numbered from 1)."""
+    return f"/sitemap-{number}.xml"
+
+
 # Reading -------------------------------------------------------------------------------------
 
 def group_candidates(path: str) -> list[tuple[str, str]]:
@@ -166,6 +181,9 @@ def parse(path: str) -> list[Target]:
         return [Target(server.route, path=path)]
     if path.startswith(STATIC):
         return [Target("static", path=path)]
+    child = CHILD_SITEMAP.fullmatch(path)
+    if child is not None:
+        return [Target("child-sitemap", number=int(child.group("number")), path=path)]
     found: list[Target] = []
     for key, rest in group_candidates(path):
         shaped = shape_of(rest)
@@ -217,6 +235,8 @@ def own_url(path: str) -> str | None:
     """
     if path in SERVER_PATHS:
         return SERVER_PATHS[path].what
+    if CHILD_SITEMAP.fullmatch(path):
+        return "a child sitemap"
     first = path[1:].partition("/")[0]
     if path.startswith(STATIC) or path == STATIC.rstrip("/"):
         return "the pages' own files"

@@ -25,6 +25,8 @@ from ..records import Entry, FileRow, GroupCount, Place
 from . import events
 from .events import Event
 
+STORIES = "stories"  # stamped with any story's change: what lists every story depends on
+
 
 class Known(Protocol):
     """What the ledger knows, as far as one change needs it."""
@@ -71,6 +73,8 @@ class Changes:
     def changed(self, *keys: str) -> None:
         if self.track:
             self.keys.update(keys)
+            if any(key.startswith("story:") for key in keys):
+                self.keys.add(STORIES)  # what lists every story reads (the sitemaps)
 
 
 class Publication:

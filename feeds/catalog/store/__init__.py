@@ -23,10 +23,11 @@ from .schema import (
     finish_build,
     transaction,
 )
-from .view import GroupInfo, Member, PathState, View, parse_settings
+from .view import GroupInfo, Listed, Member, PathState, View, parse_settings
 
 __all__ = [
-    "CATALOG_FILE", "SCHEMA_VERSION", "STATE_FOLDER", "GroupInfo", "Member", "PathState",
+    "CATALOG_FILE", "SCHEMA_VERSION", "STATE_FOLDER", "GroupInfo", "Listed", "Member",
+    "PathState",
     "Problem", "View", "catalog_path", "changed_keys", "commit_version", "connect_builder",
     "connect_reader", "connect_writer", "file_identity", "files", "finish_build", "groups",
     "historytable", "ledger", "listing", "meta", "next_stamp", "number", "parse_settings",

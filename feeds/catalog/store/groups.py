@@ -147,6 +147,46 @@ def expire(db: sqlite3.Connection, left_by: float) -> list[str]:
     return found
 
 
+# The news window ----------------------------------------------------------------------------
+# Google News takes stories published in the last two days. The window's start is kept in the
+# catalogue (moved by the publisher as stories age out of it: ``Ledger.expire``), so every
+# worker and the static build list the same stories from the catalogue alone, with no clock.
+
+NEWS_SECONDS = 2 * 86400
+NEWS_SINCE = "news_since"  # meta: stories dated after this second are in the window
+SITE_KEY = "site:"
+
+
+def news_since(db: sqlite3.Connection) -> float | None:
+    """Return the start of the news window (None until the publisher first sets it)."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (NEWS_SINCE,)).fetchone()
+    return None if row is None else float(row[0])
+
+
+def next_news_expiry(db: sqlite3.Connection) -> float | None:
+    """Return when the oldest story in the news window leaves it (None: the window is empty;
+    0 when no window is set yet: at once)."""
+    since = news_since(db)
+    if since is None:
+        return 0.0
+    found = db.execute("SELECT min(date) FROM members WHERE grp = ? AND live = 1 AND date > ?",
+                       (SITE_KEY, since)).fetchone()[0]
+    return None if found is None else float(found) + NEWS_SECONDS
+
+
+def move_news_window(db: sqlite3.Connection, now: float) -> bool:
+    """Start the news window two days before ``now``; tell whether that changed what it holds
+    (a story left it; or, the first time, one is in it): only then has the news sitemap
+    changed, and a catalogue an earlier feeds wrote keeps its version when none is recent."""
+    since, start = news_since(db), now - NEWS_SECONDS
+    sql = "SELECT 1 FROM members WHERE grp = ? AND live = 1 AND date > ?"
+    found = (db.execute(sql + " LIMIT 1", (SITE_KEY, start)) if since is None else
+             db.execute(sql + " AND date <= ? LIMIT 1", (SITE_KEY, since, start)))
+    changed = found.fetchone() is not None
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (NEWS_SINCE, start))
+    return changed
+
+
 # Moved sections -----------------------------------------------------------------------------
 
 def forget_move(db: sqlite3.Connection, key: str) -> bool:

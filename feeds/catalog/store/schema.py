@@ -72,6 +72,7 @@ SERVING_INDEXES = """
 CREATE INDEX IF NOT EXISTS stories_path ON stories(path, live);
 CREATE INDEX IF NOT EXISTS members_date ON members(grp, live, date, pos);
 CREATE INDEX IF NOT EXISTS keys_version ON keys(version);
+CREATE INDEX IF NOT EXISTS texts_updated ON texts(source, json_extract(story, '$.updated'));
 """
 PUBLISHER_INDEXES = """
 CREATE INDEX IF NOT EXISTS files_id ON files(id);
