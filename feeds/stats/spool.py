@@ -1,0 +1,238 @@
+"""Polls off the request path: kept in memory, written each second to this worker's spool file.
+
+The request thread only appends a ``Poll`` to a deque (no parsing, no hashing, no I/O);
+a thread of the worker's own drains it each second, reads each User-Agent
+(``agents``), turns a reader's program and network into a keyed hash, and appends one
+line per poll to ``.feeds/stats/spool/<day>/<pid>-<nonce>.tsv``: a file only this
+worker process writes, so a second worker or a restart writes its own and nothing is
+counted twice. The publisher rolls the files up (``rollup``) and deletes them once
+their day is over.
+
+No address and no User-Agent is ever written: a reader is the hash of its program and
+its network (a /24 of IPv4, a /48 of IPv6) under the day's key, a random key that
+every worker of the site shares (``.feeds/stats/keys/<day>``) and that is deleted
+with the day's files, so no hash can be matched to anything afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .agents import Agent, classify
+
+log = logging.getLogger(__name__)
+
+STATS_FOLDER = "stats"  # under .feeds/
+FLUSH_EVERY = 1.0  # seconds between writes of a worker's spool
+MAX_WAITING = 200_000  # polls kept in memory at most (a stuck disk drops the oldest)
+SUFFIX = ".tsv"
+
+
+@dataclass(slots=True)
+class Poll:
+    """One answered poll of a feed, as the request thread saw it (kept in memory only)."""
+
+    time: float
+    path: str  # the feed's path: /world/atom.xml
+    status: int  # 200 or 304
+    sent: int  # body bytes sent
+    full: int  # what a server without conditional GET and gzip would have sent
+    validators: bool  # If-None-Match or If-Modified-Since was sent
+    user_agent: str
+    address: str  # the client's, as the server or the proxy in front saw it
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One poll as the spool keeps it: no address, no User-Agent."""
+
+    time: float
+    feed: str  # the group's base path: /world/
+    format: str  # the format's file: atom.xml
+    status: int
+    sent: int
+    full: int
+    validators: bool
+    kind: str  # agents.Agent.kind
+    name: str  # an aggregator's name
+    feed_id: str
+    subscribers: int | None
+    client: str  # who polled: a keyed hash (a reader, a robot) or the aggregator's feed id
+
+    def line(self) -> str:
+        fields = (f"{self.time:.3f}", self.feed, self.format, str(self.status), str(self.sent),
+                  str(self.full), "1" if self.validators else "0", self.kind, self.name,
+                  self.feed_id, "" if self.subscribers is None else str(self.subscribers),
+                  self.client)
+        return "\t".join(_clean(f) for f in fields) + "\n"
+
+    @classmethod
+    def parse(cls, line: str) -> Record | None:
+        """Read a line back; None for one that is not whole (a worker killed mid-write)."""
+        parts = line.rstrip("\n").split("\t")
+        if not line.endswith("\n") or len(parts) != 12:
+            return None
+        try:
+            return cls(float(parts[0]), parts[1], parts[2], int(parts[3]), int(parts[4]),
+                       int(parts[5]), parts[6] == "1", parts[7], parts[8], parts[9],
+                       int(parts[10]) if parts[10] else None, parts[11])
+        except ValueError:
+            return None
+
+
+def _clean(text: str) -> str:
+    return text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
+
+
+def day_of(when: float) -> str:
+    """Return the UTC day a moment falls in: ``2026-12-06``."""
+    return time.strftime("%Y-%m-%d", time.gmtime(when))
+
+
+def spool_folder(state: Path) -> Path:
+    return state / STATS_FOLDER / "spool"
+
+
+def key_file(state: Path, day: str) -> Path:
+    return state / STATS_FOLDER / "keys" / day
+
+
+def day_key(state: Path, day: str) -> bytes:
+    """Return the day's hashing key, made at random by the first process that needs it
+    (written whole, then linked into place: every worker reads the same one)."""
+    path = key_file(state, day)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{day}.{os.getpid()}.{secrets.token_hex(4)}")
+    temporary.write_bytes(secrets.token_bytes(32))
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another worker's came first: use that one
+    finally:
+        temporary.unlink()
+    return path.read_bytes()
+
+
+def network(address: str) -> str:
+    """Return the network a client address stands for: its /24 (IPv4) or /48 (IPv6), the
+    block one household or office usually holds, so one reader is one reader whatever
+    address its provider hands out next within it."""
+    try:
+        parsed = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return "?"
+    mapped = getattr(parsed, "ipv4_mapped", None)
+    if mapped is not None:
+        parsed = mapped
+    prefix = 24 if parsed.version == 4 else 48
+    return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False))
+
+
+def split_path(path: str, feed_files: frozenset[str]) -> tuple[str, str] | None:
+    """Return (the group's base path, the format's file) of a feed path, or None."""
+    base, _, file = path.rpartition("/")
+    return (base + "/", file) if file in feed_files else None
+
+
+class Spool:
+    """The polls a worker answered, on their way to its spool file (see the module)."""
+
+    def __init__(self, state: Path, feed_files: frozenset[str],
+                 clock: Callable[[], float] = time.time, background: bool = True):
+        self.state = state
+        self.feed_files = feed_files
+        self.clock = clock
+        self.waiting: deque[Poll] = deque(maxlen=MAX_WAITING)
+        self.name = f"{os.getpid()}-{secrets.token_hex(4)}{SUFFIX}"
+        self._keys: dict[str, bytes] = {}
+        self._lock = threading.Lock()  # one flush at a time (the thread's, a stop's)
+        self._stop = threading.Event()
+        if background:
+            threading.Thread(target=self._run, name="feeds-stats", daemon=True).start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(FLUSH_EVERY):
+            try:
+                self.flush()
+            except OSError as exc:
+                log.warning("cannot write the poll statistics (%s); keeping them in memory",
+                            exc.strerror or exc)
+            except Exception:  # noqa: BLE001 - counting must never stop for good
+                log.exception("cannot write the poll statistics")
+
+    def stop(self) -> None:
+        """Write what is waiting and stop the thread (a worker shutting down)."""
+        self._stop.set()
+        try:
+            self.flush()
+        except OSError as exc:
+            log.warning("cannot write the poll statistics (%s)", exc.strerror or exc)
+
+    def flush(self) -> int:
+        """Write every waiting poll to this worker's file of its day; return how many."""
+        with self._lock:
+            by_day: dict[str, list[str]] = {}
+            for record in self._drain():
+                by_day.setdefault(day_of(record.time), []).append(record.line())
+            for day, lines in by_day.items():
+                folder = spool_folder(self.state) / day
+                folder.mkdir(parents=True, exist_ok=True)
+                with open(folder / self.name, "a", encoding="utf-8") as out:
+                    out.write("".join(lines))
+            return sum(map(len, by_day.values()))
+
+    def _drain(self) -> Iterator[Record]:
+        waiting = self.waiting
+        for _ in range(len(waiting)):
+            poll = waiting.popleft()
+            record = self.record(poll)
+            if record is not None:
+                yield record
+
+    def record(self, poll: Poll) -> Record | None:
+        """Turn a poll into what the spool keeps (None: not a feed's path)."""
+        where = split_path(poll.path, self.feed_files)
+        if where is None:
+            return None
+        agent = classify(poll.user_agent)
+        return Record(poll.time, where[0], where[1], poll.status, poll.sent, poll.full,
+                      poll.validators, agent.kind, agent.name, agent.feed_id,
+                      agent.subscribers, self._client(poll, agent))
+
+    def _client(self, poll: Poll, agent: Agent) -> str:
+        if agent.kind == "aggregator":
+            return f"{agent.name}|{agent.feed_id}"
+        day = day_of(poll.time)
+        key = self._keys.get(day)
+        if key is None:
+            key = day_key(self.state, day)
+            self._keys = {day: key}  # yesterday's is forgotten with it
+        data = f"{poll.user_agent}\0{network(poll.address)}".encode("utf-8", "replace")
+        return hashlib.blake2b(data, key=key, digest_size=8).hexdigest()
+
+
+def read_day(folder: Path) -> Iterator[Record]:
+    """Yield every whole record of a day's spool files."""
+    for path in sorted(folder.glob(f"*{SUFFIX}")):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as spooled:
+                for line in spooled:
+                    record = Record.parse(line)
+                    if record is not None:
+                        yield record
+        except FileNotFoundError:
+            continue
