@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from feeds.app import create_app
 from feeds.catalog.statsdays import FINAL_AFTER, StatsDays, day_end
@@ -282,3 +283,66 @@ def test_feeds_stats_prints_a_table_and_json(news: Published,
                                   "polls", "304", "saved", "impolite"]
     assert printed[1].split()[:4] == ["/", "all", "111", "Feedly"]
     assert main(["stats", "--root", root, "--days", "0"]) == 1
+
+
+STATS_TOKEN = "a-token-for-the-desk-only"
+
+
+@pytest.mark.parametrize("headers, query", [
+    ({}, ""),
+    ({"Authorization": "Bearer not-the-token-at-all"}, ""),
+    ({"Authorization": f"Basic {STATS_TOKEN}"}, ""),
+    ({}, "?token=not-the-token-at-all"),
+    ({}, f"?token={STATS_TOKEN[:-1]}"),
+    ({"Authorization": "Bearer wrong-token-for-sure"}, f"?token={STATS_TOKEN}"),
+])
+def test_stats_is_a_404_without_the_token(news: Published, headers: dict[str, str],
+                                          query: str) -> None:
+    response = news.client.get("/stats/" + query, headers=headers)
+    assert response.status_code == 404
+    assert response.headers["Cache-Control"] == "no-store"
+    assert b"Who reads" not in response.data
+
+
+def test_stats_is_a_404_when_no_token_is_set(site: Path,
+                                             publish: Callable[..., Published]) -> None:
+    write_story(site, "a.md", story_text("A", "2025-11-01T10:00", id='"urn:x:a"'))
+    published = publish(site)
+    for query in ("", "?token=", "?token=None"):
+        assert published.client.get("/stats/" + query).status_code == 404
+
+
+@pytest.mark.parametrize("headers, query", [
+    ({"Authorization": f"Bearer {STATS_TOKEN}"}, ""),
+    ({"Authorization": f"bearer  {STATS_TOKEN} "}, "?days=7"),
+    ({}, f"?token={STATS_TOKEN}&days=400"),
+])
+def test_stats_shows_the_charts_with_the_token(news: Published, headers: dict[str, str],
+                                               query: str) -> None:
+    poller = Poller(news)
+    now = time.time()
+    poller.poll(now - 60, "/rss.xml", FEEDLY.format(321))
+    poller.poll(now - 50, "/world/atom.xml", AGENT["Feedbin"])
+    poller.poll(now - 40, "/rss.xml", NEWSBOAT, "203.0.113.5")
+    poller.flush()  # today's counts come from the spool, rolled up on the spot
+    response = news.client.get("/stats/" + query, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "script-src" not in response.headers["Content-Security-Policy"]
+    html = response.get_data(as_text=True)
+    assert html.count("<svg") == 3 and "<script" not in html
+    assert "Feedly" in html and "Feedbin" in html and ">322<" in html  # 321 and newsboat
+    document = etree.fromstring(html.encode(), etree.HTMLParser())
+    rows = document.xpath("//table//tr/td[1]/text()")
+    assert rows == ["/", "/world/"]
+
+
+def test_no_section_or_story_may_take_stats(site: Path,
+                                            publish: Callable[..., Published]) -> None:
+    write_story(site, "stats/a.md", story_text("A", "2025-11-01T10:00", id='"urn:x:a"'))
+    write_story(site, "stats.md", story_text("B", "2025-11-01T10:00", id='"urn:x:b"'))
+    published = publish(site)
+    messages = " ".join(p.message for p in published.publisher.problem_list())
+    assert "stats" in messages
+    assert published.get("/stats/").status_code == 404

@@ -39,6 +39,7 @@ HEALTH = "/healthz"
 OPML = "/feeds.opml"  # every group's feed, for people who pick feeds
 SUBSCRIBE_OPML = "/subscribe.opml"  # the site's feed, the list pages offer for importing
 STATIC = "/static/"  # the pages' own stylesheet and script
+STATS = "/stats/"  # who reads the feeds, for the holder of the stats token
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ class ServerPath:
     """A path of the server's own, outside every group: who answers it, and what it is."""
 
     path: str
-    route: str  # "health" (the web layer's view) or "opml" (a document)
+    route: str  # "health", "stats" (the web layer's views) or "opml" (a document)
     what: str  # for a message: what lives there
 
 
@@ -54,6 +55,7 @@ SERVER = (
     ServerPath(HEALTH, "health", "the server's health report"),
     ServerPath(OPML, "opml", "the OPML subscription list"),
     ServerPath(SUBSCRIBE_OPML, "opml", "the OPML subscription list"),
+    ServerPath(STATS, "stats", "the subscriber statistics"),
 )
 SERVER_PATHS = {server.path: server for server in SERVER}
 
@@ -197,9 +199,11 @@ def kind_folders() -> list[str]:
 
 
 def reserved_folders() -> list[str]:
-    """Return the top-level URL folders of the site's own: each kind's, and the static
-    files'. No section may have one's name (its page would be theirs)."""
-    return [*kind_folders(), STATIC.strip("/")]
+    """Return the top-level URL folders of the site's own: each kind's, the static files'
+    and the server's own (``/stats/``). No section may have one's name (its page would be
+    theirs)."""
+    return [*kind_folders(), STATIC.strip("/"),
+            *(server.path.strip("/") for server in SERVER if server.path.endswith("/"))]
 
 
 def _top_kinds() -> set[str]:

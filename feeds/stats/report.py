@@ -80,14 +80,21 @@ HEADINGS = ("feed", "format", "followers", "aggregators", "readers", "polls", "3
             "impolite")
 
 
+NUMERIC = frozenset({"followers", "readers", "polls", "304", "saved", "impolite"})
+
+
+def cells(summary: FeedSummary) -> tuple[str, ...]:
+    """Return a summary's row of the table, as text under ``HEADINGS``."""
+    latest = summary.latest
+    return (summary.feed, summary.format or "all", str(latest.total),
+            ", ".join(f"{name} {count}" for name, count in latest.subscribers.items()) or "-",
+            str(latest.readers), str(summary.polls), f"{summary.not_modified_share:.0%}",
+            f"{summary.saved_share:.0%}", f"{latest.impolite}/{latest.pollers}")
+
+
 def table(summaries: list[FeedSummary]) -> str:
     """Return the summaries as a plain-text table, one feed a line."""
-    rows = [HEADINGS] + [(
-        s.feed, s.format or "all", str(s.latest.total),
-        ", ".join(f"{name} {count}" for name, count in s.latest.subscribers.items()) or "-",
-        str(s.latest.readers), str(s.polls), f"{s.not_modified_share:.0%}",
-        f"{s.saved_share:.0%}", f"{s.latest.impolite}/{s.latest.pollers}",
-    ) for s in summaries]
+    rows = [HEADINGS] + [cells(s) for s in summaries]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADINGS))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
                      .rstrip() for row in rows)
