@@ -346,3 +346,23 @@ def test_no_section_or_story_may_take_stats(site: Path,
     messages = " ".join(p.message for p in published.publisher.problem_list())
     assert "stats" in messages
     assert published.get("/stats/").status_code == 404
+
+
+def test_head_polls_other_methods_and_other_feeds(site: Path,
+                                                  publish: Callable[..., Published]) -> None:
+    write_story(site, "notícias/a.md", story_text("A", "2025-11-01T10:00", id='"urn:x:a"',
+                                                  tags="[café, news]"))
+    published = publish(site)
+    poller = Poller(published)
+    poller.counter.clock = lambda: DAY1 + 10
+    head = poller.client.head("/rss.xml", headers={"User-Agent": NEWSBOAT})
+    assert head.status_code == 200
+    assert poller.client.post("/rss.xml", headers={"User-Agent": NEWSBOAT}).status_code == 405
+    assert poller.poll(DAY1 + 20, "/tags/cafe/atom.xml", NEWSBOAT) == 200
+    assert poller.poll(DAY1 + 30, "/noticias/feed.json", NEWSBOAT) == 200  # (slugs: ASCII)
+    assert poller.flush() == 3  # the HEAD and the two feeds; not the POST
+    found = rolled(published, DAY1 + 100)["2026-03-02"]
+    assert (found["/", "rss.xml"].polls, found["/", "rss.xml"].sent,
+            found["/", "rss.xml"].full) == (1, 0, 0)
+    assert found["/tags/cafe/", ALL].readers == 1
+    assert found["/noticias/", "feed.json"].readers == 1

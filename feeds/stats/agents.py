@@ -11,6 +11,7 @@ NetNewsWire, Thunderbird...), counted once per program and network, or a robot
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -89,6 +90,7 @@ READER = Agent("reader")
 ROBOT_AGENT = Agent("robot")
 
 
+@functools.lru_cache(maxsize=4096)  # pollers come back, with the same User-Agent each time
 def classify(user_agent: str) -> Agent:
     """Return who a User-Agent says is polling (see the module)."""
     for row in AGGREGATORS:

@@ -1,7 +1,8 @@
 """Polls off the request path: kept in memory, written each second to this worker's spool file.
 
-The request thread only appends a ``Poll`` to a deque (no parsing, no hashing, no I/O);
-a thread of the worker's own drains it each second, reads each User-Agent
+The request thread only appends what it captured to a deque (no parsing, no hashing, no
+I/O: ``feeds.web.pollcount``); a thread of the worker's own drains it each second, turns
+each capture into a ``Poll`` (what was answered), reads each User-Agent
 (``agents``), turns a reader's program and network into a keyed hash, and appends one
 line per poll to ``.feeds/stats/spool/<day>/<pid>-<nonce>.tsv``: a file only this
 worker process writes, so a second worker or a restart writes its own and nothing is
@@ -16,6 +17,7 @@ with the day's files, so no hash can be matched to anything afterwards.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -27,6 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .agents import Agent, classify
 
@@ -40,7 +43,7 @@ SUFFIX = ".tsv"
 
 @dataclass(slots=True)
 class Poll:
-    """One answered poll of a feed, as the request thread saw it (kept in memory only)."""
+    """One answered poll of a feed, as the spool's thread works it out (in memory only)."""
 
     time: float
     path: str  # the feed's path: /world/atom.xml
@@ -127,6 +130,7 @@ def day_key(state: Path, day: str) -> bytes:
     return path.read_bytes()
 
 
+@functools.lru_cache(maxsize=4096)  # (parsing an address and its network takes µs)
 def network(address: str) -> str:
     """Return the network a client address stands for: its /24 (IPv4) or /48 (IPv6), the
     block one household or office usually holds, so one reader is one reader whatever
@@ -152,11 +156,11 @@ class Spool:
     """The polls a worker answered, on their way to its spool file (see the module)."""
 
     def __init__(self, state: Path, feed_files: frozenset[str],
-                 clock: Callable[[], float] = time.time, background: bool = True):
+                 poll_of: Callable[[Any], Poll | None], background: bool = True):
         self.state = state
         self.feed_files = feed_files
-        self.clock = clock
-        self.waiting: deque[Poll] = deque(maxlen=MAX_WAITING)
+        self.poll_of = poll_of  # what a request thread appended -> the poll it was, or None
+        self.waiting: deque[Any] = deque(maxlen=MAX_WAITING)
         self.name = f"{os.getpid()}-{secrets.token_hex(4)}{SUFFIX}"
         self._keys: dict[str, bytes] = {}
         self._lock = threading.Lock()  # one flush at a time (the thread's, a stop's)
@@ -198,8 +202,8 @@ class Spool:
     def _drain(self) -> Iterator[Record]:
         waiting = self.waiting
         for _ in range(len(waiting)):
-            poll = waiting.popleft()
-            record = self.record(poll)
+            poll = self.poll_of(waiting.popleft())
+            record = self.record(poll) if poll is not None else None
             if record is not None:
                 yield record
 
