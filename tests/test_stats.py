@@ -366,3 +366,19 @@ def test_head_polls_other_methods_and_other_feeds(site: Path,
             found["/", "rss.xml"].full) == (1, 0, 0)
     assert found["/tags/cafe/", ALL].readers == 1
     assert found["/noticias/", "feed.json"].readers == 1
+
+
+def test_a_poller_hammering_a_feed_is_one_line_a_flush(news: Published) -> None:
+    poller = Poller(news)
+    for i in range(500):  # 500 polls within a second, with validators after the first
+        poller.poll(DAY1 + 100 + i / 1000, "/rss.xml", NEWSBOAT, "203.0.113.5")
+    poller.poll(DAY1 + 100.2, "/rss.xml", FEEDLY.format(7))
+    assert poller.flush() == 501
+    lines = b"".join(p.read_bytes() for p in spool_folder(news.root / ".feeds").rglob("*.tsv"))
+    assert lines.count(b"\n") == 2
+    poller.poll(DAY1 + 2000, "/rss.xml", NEWSBOAT, "203.0.113.5")  # the next flush's run
+    poller.flush()
+    found = rolled(news, DAY1 + 3000)["2026-03-02"]["/", "rss.xml"]
+    assert (found.polls, found.not_modified, found.readers, found.pollers) == (502, 500, 1, 2)
+    assert found.impolite == 1  # newsboat, not Feedly
+    assert found.full == 502 * len(news.get("/rss.xml").data)

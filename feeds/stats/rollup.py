@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .spool import Record
+from .runs import Run
 
 ALL = ""  # the format of a feed's counts over all its formats
 GRACE = 1.0  # seconds a poll may come early and still be polite
@@ -61,41 +61,45 @@ class _Tally:
     latest: dict[tuple[str, str, str], tuple[float, int]] = field(default_factory=dict)
 
 
-def roll_up(records: Iterable[Record], max_age: int) -> list[FeedDay]:
-    """Return the counts of a day's records (see the module), feeds in path order, each
-    feed's whole before its formats."""
+def roll_up(runs: Iterable[Run], max_age: int) -> list[FeedDay]:
+    """Return the counts of a day's runs (see the module), feeds in path order, each feed's
+    whole before its formats."""
     tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
     last_poll: dict[tuple[str, str, str], float] = {}
-    for record in sorted(records, key=lambda r: r.time):
-        polite = _polite(record, last_poll, max_age)
-        for scope in ((record.feed, record.format), (record.feed, ALL)):
-            _count(tallies[scope], record, polite)
+    for run in sorted(runs, key=lambda r: (r.first, r.last)):
+        polite = _polite(run, last_poll, max_age)
+        for scope in ((run.feed, run.format), (run.feed, ALL)):
+            _count(tallies[scope], run, polite)
     return [_finish(feed, fmt, tallies[feed, fmt]) for feed, fmt in sorted(tallies)]
 
 
-def _polite(record: Record, last_poll: dict[tuple[str, str, str], float], max_age: int
-            ) -> bool:
-    key = (record.feed, record.format, record.client)
+def _polite(run: Run, last_poll: dict[tuple[str, str, str], float], max_age: int) -> bool:
+    """Judge a run: inside it (its shortest gap, a repeat without a validator), and its first
+    poll against the same poller's poll before (a first poll of the day has no interval and
+    needs no validator)."""
+    key = (run.feed, run.format, run.client)
     before = last_poll.get(key)
-    last_poll[key] = record.time
+    last_poll[key] = max(run.last, before if before is not None else run.last)
+    inside = not run.bare_repeat and (run.min_gap is None or run.min_gap + GRACE >= max_age)
     if before is None:
-        return True  # a first poll of the day needs no validator and has no interval
-    return record.validators and record.time - before + GRACE >= max_age
+        return inside
+    return inside and run.first_validators and run.first - before + GRACE >= max_age
 
 
-def _count(tally: _Tally, record: Record, polite: bool) -> None:
-    tally.polls += 1
-    tally.not_modified += record.status == 304
-    tally.sent += record.sent
-    tally.full += record.full
-    tally.pollers.add(record.client)
+def _count(tally: _Tally, run: Run, polite: bool) -> None:
+    tally.polls += run.polls
+    tally.not_modified += run.not_modified
+    tally.sent += run.sent
+    tally.full += run.full
+    tally.pollers.add(run.client)
     if not polite:
-        tally.impolite.add(record.client)
-    if record.kind == "reader":
-        tally.readers.add(record.client)
-    elif record.kind == "aggregator" and record.subscribers is not None:
-        tally.latest[record.name, record.format, record.feed_id] = (record.time,
-                                                                     record.subscribers)
+        tally.impolite.add(run.client)
+    if run.kind == "reader":
+        tally.readers.add(run.client)
+    elif run.kind == "aggregator" and run.subscribers is not None:
+        key = (run.name, run.format, run.feed_id)
+        if run.last >= tally.latest.get(key, (float("-inf"), 0))[0]:
+            tally.latest[key] = (run.last, run.subscribers)
 
 
 def _finish(feed: str, fmt: str, tally: _Tally) -> FeedDay:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .agents import Agent, classify
+from .runs import Run
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ STATS_FOLDER = "stats"  # under .feeds/
 FLUSH_EVERY = 1.0  # seconds between writes of a worker's spool
 MAX_WAITING = 200_000  # polls kept in memory at most (a stuck disk drops the oldest)
 SUFFIX = ".tsv"
+MAX_AGENT = 512  # characters of a User-Agent read (a count comes early; the cache stays small)
 
 
 @dataclass(slots=True)
@@ -53,48 +55,6 @@ class Poll:
     validators: bool  # If-None-Match or If-Modified-Since was sent
     user_agent: str
     address: str  # the client's, as the server or the proxy in front saw it
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One poll as the spool keeps it: no address, no User-Agent."""
-
-    time: float
-    feed: str  # the group's base path: /world/
-    format: str  # the format's file: atom.xml
-    status: int
-    sent: int
-    full: int
-    validators: bool
-    kind: str  # agents.Agent.kind
-    name: str  # an aggregator's name
-    feed_id: str
-    subscribers: int | None
-    client: str  # who polled: a keyed hash (a reader, a robot) or the aggregator's feed id
-
-    def line(self) -> str:
-        fields = (f"{self.time:.3f}", self.feed, self.format, str(self.status), str(self.sent),
-                  str(self.full), "1" if self.validators else "0", self.kind, self.name,
-                  self.feed_id, "" if self.subscribers is None else str(self.subscribers),
-                  self.client)
-        return "\t".join(_clean(f) for f in fields) + "\n"
-
-    @classmethod
-    def parse(cls, line: str) -> Record | None:
-        """Read a line back; None for one that is not whole (a worker killed mid-write)."""
-        parts = line.rstrip("\n").split("\t")
-        if not line.endswith("\n") or len(parts) != 12:
-            return None
-        try:
-            return cls(float(parts[0]), parts[1], parts[2], int(parts[3]), int(parts[4]),
-                       int(parts[5]), parts[6] == "1", parts[7], parts[8], parts[9],
-                       int(parts[10]) if parts[10] else None, parts[11])
-        except ValueError:
-            return None
-
-
-def _clean(text: str) -> str:
-    return text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
 def day_of(when: float) -> str:
@@ -187,35 +147,37 @@ class Spool:
             log.warning("cannot write the poll statistics (%s)", exc.strerror or exc)
 
     def flush(self) -> int:
-        """Write every waiting poll to this worker's file of its day; return how many."""
+        """Write every waiting poll to this worker's file of its day, each poller's polls of
+        a document as one run (``runs``); return how many polls."""
         with self._lock:
             by_day: dict[str, list[str]] = {}
-            for record in self._drain():
-                by_day.setdefault(day_of(record.time), []).append(record.line())
+            polls = 0
+            for day, run in self._runs():
+                by_day.setdefault(day, []).append(run.line())
+                polls += run.polls
             for day, lines in by_day.items():
                 folder = spool_folder(self.state) / day
                 folder.mkdir(parents=True, exist_ok=True)
                 with open(folder / self.name, "a", encoding="utf-8") as out:
                     out.write("".join(lines))
-            return sum(map(len, by_day.values()))
+            return polls
 
-    def _drain(self) -> Iterator[Record]:
+    def _runs(self) -> Iterator[tuple[str, Run]]:
+        """Drain the queue into runs: one per day, document and poller."""
+        grouped: dict[tuple[str, str, str, str], list[tuple[Poll, Agent]]] = {}
         waiting = self.waiting
         for _ in range(len(waiting)):
             poll = self.poll_of(waiting.popleft())
-            record = self.record(poll) if poll is not None else None
-            if record is not None:
-                yield record
-
-    def record(self, poll: Poll) -> Record | None:
-        """Turn a poll into what the spool keeps (None: not a feed's path)."""
-        where = split_path(poll.path, self.feed_files)
-        if where is None:
-            return None
-        agent = classify(poll.user_agent)
-        return Record(poll.time, where[0], where[1], poll.status, poll.sent, poll.full,
-                      poll.validators, agent.kind, agent.name, agent.feed_id,
-                      agent.subscribers, self._client(poll, agent))
+            where = split_path(poll.path, self.feed_files) if poll is not None else None
+            if poll is None or where is None:
+                continue
+            poll.user_agent = poll.user_agent[:MAX_AGENT]
+            agent = classify(poll.user_agent)
+            key = (day_of(poll.time), poll.path, agent.name, self._client(poll, agent))
+            grouped.setdefault(key, []).append((poll, agent))
+        for (day, path, _name, client), polls in grouped.items():
+            feed, file = split_path(path, self.feed_files) or ("", "")
+            yield day, _run(feed, file, client, sorted(polls, key=lambda p: p[0].time))
 
     def _client(self, poll: Poll, agent: Agent) -> str:
         if agent.kind == "aggregator":
@@ -229,14 +191,26 @@ class Spool:
         return hashlib.blake2b(data, key=key, digest_size=8).hexdigest()
 
 
-def read_day(folder: Path) -> Iterator[Record]:
-    """Yield every whole record of a day's spool files."""
+def _run(feed: str, file: str, client: str, polls: list[tuple[Poll, Agent]]) -> Run:
+    first, agent = polls[0]
+    last, latest = polls[-1]
+    times = [poll.time for poll, _ in polls]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    return Run(first.time, last.time, feed, file, agent.kind, agent.name, latest.feed_id,
+               latest.subscribers, client, len(polls),
+               sum(poll.status == 304 for poll, _ in polls), sum(poll.sent for poll, _ in polls),
+               sum(poll.full for poll, _ in polls), first.validators,
+               any(not poll.validators for poll, _ in polls[1:]), min(gaps, default=None))
+
+
+def read_day(folder: Path) -> Iterator[Run]:
+    """Yield every whole run of a day's spool files."""
     for path in sorted(folder.glob(f"*{SUFFIX}")):
         try:
             with open(path, encoding="utf-8", errors="replace") as spooled:
                 for line in spooled:
-                    record = Record.parse(line)
-                    if record is not None:
-                        yield record
+                    run = Run.parse(line)
+                    if run is not None:
+                        yield run
         except FileNotFoundError:
             continue
