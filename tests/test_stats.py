@@ -382,3 +382,23 @@ def test_a_poller_hammering_a_feed_is_one_line_a_flush(news: Published) -> None:
     assert (found.polls, found.not_modified, found.readers, found.pollers) == (502, 500, 1, 2)
     assert found.impolite == 1  # newsboat, not Feedly
     assert found.full == 502 * len(news.get("/rss.xml").data)
+
+
+def test_a_spool_that_cannot_be_written_keeps_its_counts(news: Published,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    poller = Poller(news)
+    poller.poll(DAY1 + 10, "/rss.xml", NEWSBOAT, "203.0.113.5")
+    real_open = open
+
+    def full_disk(path: object, *args: object, **kwargs: object) -> object:
+        if str(path).endswith(".tsv"):
+            raise OSError(28, "No space left on device")
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", full_disk)
+    with pytest.raises(OSError):
+        poller.flush()
+    monkeypatch.undo()
+    poller.poll(DAY1 + 2000, "/rss.xml", NEWSBOAT, "203.0.113.5")
+    assert poller.flush() == 1  # the new poll; the one kept is written with it
+    assert rolled(news, DAY1 + 3000)["2026-03-02"]["/", ALL].polls == 2

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .browser import dom, screenshot
 from .conftest import Server, free_port, story_text, write_config, write_story
 from .test_reader import newsboat
 from .test_stats import FEEDBIN, FEEDLY, STATS_TOKEN
@@ -71,3 +72,9 @@ def test_two_workers_count_every_poll_once(tmp_path: Path, serve: Callable[..., 
     assert b">Feedly 69<" in body or b"Feedly 69" in body
     assert server.get("/stats/")[0] == 404
     assert server.get(f"/stats/?token={STATS_TOKEN}")[0] == 200
+    # Chromium draws it as it is: three charts, the table, no script needed
+    drawn = dom(f"{server.base}/stats/?token={STATS_TOKEN}")
+    assert drawn.count("<svg") == 3 and "Feedly 69" in drawn and "<script" not in drawn
+    shot = screenshot(f"{server.base}/stats/?token={STATS_TOKEN}", tmp_path / "stats.png",
+                      width=900, height=1200)
+    assert shot.stat().st_size > 20_000  # charts, not an empty page

@@ -123,18 +123,24 @@ class Spool:
         self.waiting: deque[Any] = deque(maxlen=MAX_WAITING)
         self.name = f"{os.getpid()}-{secrets.token_hex(4)}{SUFFIX}"
         self._keys: dict[str, bytes] = {}
+        self._unwritten: dict[str, list[str]] = {}  # lines a failed write left, by day
         self._lock = threading.Lock()  # one flush at a time (the thread's, a stop's)
         self._stop = threading.Event()
         if background:
             threading.Thread(target=self._run, name="feeds-stats", daemon=True).start()
 
     def _run(self) -> None:
+        failing = False  # (said once, not every second, until it works again)
         while not self._stop.wait(FLUSH_EVERY):
             try:
                 self.flush()
+                failing = False
             except OSError as exc:
-                log.warning("cannot write the poll statistics (%s); keeping them in memory",
-                            exc.strerror or exc)
+                if not failing:
+                    log.warning("cannot write the poll statistics (%s): free disk space or make "
+                                ".feeds/ writable; counts wait in memory meanwhile (up to %d "
+                                "lines)", exc.strerror or exc, MAX_WAITING)
+                failing = True
             except Exception:  # noqa: BLE001 - counting must never stop for good
                 log.exception("cannot write the poll statistics")
 
@@ -150,16 +156,23 @@ class Spool:
         """Write every waiting poll to this worker's file of its day, each poller's polls of
         a document as one run (``runs``); return how many polls."""
         with self._lock:
-            by_day: dict[str, list[str]] = {}
+            by_day, self._unwritten = self._unwritten, {}
             polls = 0
             for day, run in self._runs():
                 by_day.setdefault(day, []).append(run.line())
                 polls += run.polls
-            for day, lines in by_day.items():
-                folder = spool_folder(self.state) / day
-                folder.mkdir(parents=True, exist_ok=True)
-                with open(folder / self.name, "a", encoding="utf-8") as out:
-                    out.write("".join(lines))
+            for day, lines in list(by_day.items()):
+                try:
+                    folder = spool_folder(self.state) / day
+                    folder.mkdir(parents=True, exist_ok=True)
+                    with open(folder / self.name, "a", encoding="utf-8") as out:
+                        out.write("".join(lines))
+                except OSError:  # kept for the next flush (a line cut short is skipped)
+                    kept = sum(map(len, by_day.values()))
+                    if kept <= MAX_WAITING:
+                        self._unwritten = by_day
+                    raise
+                del by_day[day]
             return polls
 
     def _runs(self) -> Iterator[tuple[str, Run]]:
