@@ -218,6 +218,9 @@ def test_no_address_or_user_agent_is_written(news: Published) -> None:
                    b"Thunderbird", b"Googlebot"):
         assert secret not in written
     assert b"Feedly" in written  # an aggregator's name is no one's
+    keys = list((news.root / ".feeds" / "stats" / "keys").iterdir())
+    assert [k.name for k in keys] == ["2026-03-02"]
+    assert keys[0].stat().st_mode & 0o077 == 0  # the day's key: the site's user's alone
 
 
 def test_retention_deletes_old_days(news: Published) -> None:

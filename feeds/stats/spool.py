@@ -80,7 +80,9 @@ def day_key(state: Path, day: str) -> bytes:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{day}.{os.getpid()}.{secrets.token_hex(4)}")
-    temporary.write_bytes(secrets.token_bytes(32))
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # ours alone
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(secrets.token_bytes(32))
     try:
         os.link(temporary, path)
     except FileExistsError:
