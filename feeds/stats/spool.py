@@ -188,10 +188,9 @@ class Spool:
                 continue
             poll.user_agent = poll.user_agent[:MAX_AGENT]
             agent = classify(poll.user_agent)
-            key = (day_of(poll.time), poll.path, agent.name, self._client(poll, agent))
+            key = (day_of(poll.time), *where, self._client(poll, agent))
             grouped.setdefault(key, []).append((poll, agent))
-        for (day, path, _name, client), polls in grouped.items():
-            feed, file = split_path(path, self.feed_files) or ("", "")
+        for (day, feed, file, client), polls in grouped.items():
             yield day, _run(feed, file, client, sorted(polls, key=lambda p: p[0].time))
 
     def _client(self, poll: Poll, agent: Agent) -> str:
