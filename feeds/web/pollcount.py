@@ -2,12 +2,12 @@
 
 WSGI middleware around the fast path. For a path that does not end in a feed's file
 name it costs one string split and one set look-up. For a feed, once the answer is
-made, it takes the hot document that was answered (one dictionary look-up) and
-appends the request's few headers to the worker's ``Spool`` as they are: no
-parsing, no lock, no I/O. The spool's own thread, once a second, works out what was
-answered (``poll_of``: the same precondition check the answer made, on the same
-document, so ``304``, ``200`` and the bytes are exact), reads the User-Agent,
-hashes the reader and writes the line.
+made, it looks up the hot document that was answered (one dictionary look-up) and
+appends its validators and sizes, and the request's few headers as they are, to the
+worker's ``Spool``: no parsing, no lock, no I/O. The spool's own thread, once a
+second, works out what was answered (``poll_of``: the precondition check the answer
+made, on the same validators, so ``304``, ``200`` and the bytes are exact), reads the
+User-Agent, hashes the reader and writes the line.
 
 Measured in-process under load (``python -m bench.pollcount``): a ``dataclass``
 built on the request thread cost 0.3-0.6 µs, and working out the status there
@@ -26,13 +26,14 @@ from ..catalog.store import STATE_FOLDER
 from ..site import formats
 from ..stats.spool import Poll, Spool
 from .conditional import Outcome, accepts_gzip, evaluate
-from .responses import Prepared
 from .worker import Worker
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 FEED_FILES = frozenset(f.file for f in formats.FORMATS)
-CAPTURED = ("time", "path", "document", "method", "accept-encoding", "if-none-match",
-            "if-modified-since", "user-agent", "remote address", "x-forwarded-for")
+CAPTURED = ("time", "path", "last-modified", "etag", "gzip etag", "bytes", "gzip bytes",
+            "method", "accept-encoding", "if-none-match", "if-modified-since", "user-agent",
+            "remote address", "x-forwarded-for")  # (numbers, not the document: an evicted
+# document is not kept alive by a poll waiting to be written)
 
 
 def client_address(peer: str, forwarded: str | None) -> str:
@@ -46,22 +47,21 @@ def client_address(peer: str, forwarded: str | None) -> str:
 
 def poll_of(captured: tuple[Any, ...]) -> Poll | None:
     """Return what a captured request was answered (on the spool's thread), or None when it
-    was no poll: a method other than GET or HEAD, or a document that is not a feed's 200."""
-    when, path, document, method, coding, none_match, modified_since, agent, peer, fwd = captured
-    if not isinstance(document, Prepared) or document.status != 200 or \
-            method not in ("GET", "HEAD"):
+    was no poll: a method other than GET or HEAD, or a precondition that failed."""
+    (when, path, last_modified, etag, gzip_etag, size, gzip_size, method, coding, none_match,
+     modified_since, agent, peer, forwarded) = captured
+    if method not in ("GET", "HEAD"):
         return None
-    variant = document.gzipped if accepts_gzip(coding) else document.identity
-    outcome = evaluate(variant.etag, document.last_modified, None, None, none_match,
+    gzipped = accepts_gzip(coding)
+    outcome = evaluate(gzip_etag if gzipped else etag, last_modified, None, None, none_match,
                        modified_since)
     if outcome is Outcome.PRECONDITION_FAILED:
         return None
     head = method == "HEAD"
-    sent = 0 if head or outcome is Outcome.NOT_MODIFIED else len(variant.body)
+    sent = 0 if head or outcome is Outcome.NOT_MODIFIED else gzip_size if gzipped else size
     return Poll(when, path, 304 if outcome is Outcome.NOT_MODIFIED else 200, sent,
-                0 if head else len(document.identity.body),
-                bool(none_match or modified_since), agent or "",
-                client_address(peer or "", fwd))
+                0 if head else size, bool(none_match or modified_since), agent or "",
+                client_address(peer or "", forwarded))
 
 
 class PollCounter:
@@ -92,10 +92,13 @@ class PollCounter:
         # slugs are: PATH_INFO, latin-1 by PEP 3333, is the hot documents' key as it stands)
         document = worker.documents.get(path)
         settings = worker.settings
-        if document is not None and settings is not None and settings.stats:
-            get = environ.get
-            self.spool.waiting.append((
-                self.clock(), path, document, get("REQUEST_METHOD"), get("HTTP_ACCEPT_ENCODING"),
-                get("HTTP_IF_NONE_MATCH"), get("HTTP_IF_MODIFIED_SINCE"),
-                get("HTTP_USER_AGENT"), get("REMOTE_ADDR"), get("HTTP_X_FORWARDED_FOR")))
+        if document is None or document.status != 200 or settings is None or not settings.stats:
+            return body  # (a redirect, a 404, a site still starting, or counting off)
+        identity, gzipped, get = document.identity, document.gzipped, environ.get
+        self.spool.waiting.append((
+            self.clock(), path, document.last_modified, identity.etag, gzipped.etag,
+            len(identity.body), len(gzipped.body), get("REQUEST_METHOD"),
+            get("HTTP_ACCEPT_ENCODING"), get("HTTP_IF_NONE_MATCH"),
+            get("HTTP_IF_MODIFIED_SINCE"), get("HTTP_USER_AGENT"), get("REMOTE_ADDR"),
+            get("HTTP_X_FORWARDED_FOR")))
         return body
