@@ -405,3 +405,13 @@ def test_a_spool_that_cannot_be_written_keeps_its_counts(news: Published,
     poller.poll(DAY1 + 2000, "/rss.xml", NEWSBOAT, "203.0.113.5")
     assert poller.flush() == 1  # the new poll; the one kept is written with it
     assert rolled(news, DAY1 + 3000)["2026-03-02"]["/", ALL].polls == 2
+
+
+@pytest.mark.parametrize("agent, name", [  # made up: shapes an unlisted aggregator may take
+    ("Mozilla/5.0 (compatible; Examplereader/2.1; +https://reader.example/; 14 subscribers)",
+     "Examplereader"),
+    ("Example-Fetcher/0.9 (https://fetcher.example; 3 readers)", "Example-Fetcher"),
+])
+def test_an_unlisted_aggregator_is_named_by_its_product(agent: str, name: str) -> None:
+    found = classify(agent)
+    assert (found.kind, found.name) == ("aggregator", name)

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 COUNT = re.compile(r"\b(?P<count>\d{1,9}) (?:subscriber|reader)s?\b", re.IGNORECASE)
+COMPATIBLE = re.compile(r"^Mozilla/[\d.]+ \(compatible; ([^;)]+)")
 MAX_FEED_ID = 80  # characters of an aggregator's feed id kept (it names a subscription)
 ROBOT = re.compile(r"bot\b|bot/|crawl|spider|slurp|archiver|monitor|preview|validator",
                    re.IGNORECASE)
@@ -112,6 +113,9 @@ def _aggregator(name: str, row: Aggregator | None, user_agent: str) -> Agent:
 
 def _product(user_agent: str) -> str:
     """Return the name an unlisted aggregator goes by: its first product token, without the
-    version (``Feeder.co/1.0 (...)`` is ``Feeder.co``)."""
-    first = re.split(r"[/;(\s]", user_agent.strip(), maxsplit=1)[0]
+    version (``Feeder.co/1.0 (...)`` is ``Feeder.co``), or the first in a browser-like
+    ``Mozilla/5.0 (compatible; Name/1.0; ...)``."""
+    compatible = COMPATIBLE.search(user_agent)
+    text = compatible.group(1) if compatible else user_agent.strip()
+    first = re.split(r"[/;(\s]", text, maxsplit=1)[0]
     return first[:40] or "other"
