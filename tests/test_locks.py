@@ -37,7 +37,10 @@ def test_a_second_server_on_the_same_folder_is_refused_naming_the_first(
     assert done.returncode == 1
     assert "another feeds serve is serving this site" in done.stderr
     assert f"pid {first.process.pid}, at http://127.0.0.1:{port}/" in done.stderr
-    time.sleep(2)  # (what went wrong before took a second or two: the status block lost)
+    # What went wrong before took a second or two (the status block lost): the first
+    # publishes a story after the refusal, and every worker then still shows it running.
+    write_story(first.root, "b.md", story_text("B", "2025-11-02T10:00", id='"urn:x:b"'))
+    every_worker(first, lambda r: r["stories"] == 2)
     every_worker(first, lambda r: r["publisher"] == "running" and r["status"] == "ok")
 
 
