@@ -21,8 +21,8 @@ FIELDS = 16
 class Run:
     """One poller's polls of one document within one flush of the spool."""
 
-    first: float
-    last: float
+    first: float  # (written to the microsecond: two workers' polls a millisecond apart keep
+    last: float  # their order, and the later one's subscriber count is the day's)
     feed: str  # the group's base path: /world/
     format: str  # the format's file: atom.xml
     kind: str  # agents.Agent.kind
@@ -40,7 +40,7 @@ class Run:
 
     def line(self) -> str:
         """Return the run as one tab-separated line (text fields cleaned of tabs and breaks)."""
-        fields = (f"{self.first:.3f}", f"{self.last:.3f}", self.feed, self.format, self.kind,
+        fields = (f"{self.first:.6f}", f"{self.last:.6f}", self.feed, self.format, self.kind,
                   self.name, self.feed_id, _optional(self.subscribers), self.client,
                   str(self.polls), str(self.not_modified), str(self.sent), str(self.full),
                   "1" if self.first_validators else "0", "1" if self.bare_repeat else "0",
