@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 
 .PHONY: serve test lint system-packages bench bench-publish bench-scale bench-build bench-import \
-	bench-memory bench-redeploy screenshots clean
+	bench-memory bench-redeploy bench-polls screenshots clean
 
 WHEELHOUSE := $(VENV)/wheelhouse
 
@@ -64,6 +64,10 @@ bench-redeploy: $(STAMP)
 # One worker's RSS and PSS while it serves 32,000 distinct documents, at three cache sizes.
 bench-memory: $(STAMP)
 	$(BIN)/python -m bench.memory $(BENCH_ARGS)
+
+# What counting polls for /stats/ costs a 304 poll, in-process, with and without the hook.
+bench-polls: $(STAMP)
+	$(BIN)/python -m bench.pollcount $(BENCH_ARGS)
 
 screenshots: $(STAMP) system-packages
 	$(BIN)/python -m tools.screenshots

@@ -17,6 +17,7 @@ from .site.urlspace import STATIC
 from .web import views
 from .web.accesslog import ACCESS_VARIABLE, AccessLog
 from .web.fastpath import FastPath
+from .web.pollcount import PollCounter
 from .web.worker import Worker
 
 
@@ -36,6 +37,8 @@ def create_app(root: str | Path | None = None, follow: bool = True) -> Flask:
     app.extensions["feeds"] = worker
     views.init_app(app)
     app.wsgi_app = FastPath(worker, app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = app.extensions["feeds.polls"] = PollCounter.around(  # type: ignore[method-assign]
+        app.wsgi_app, worker, background=follow)
     if os.environ.get(ACCESS_VARIABLE):  # feeds serve --access-log
         app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
     return app

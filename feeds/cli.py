@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import logging
 import os
 import shlex
@@ -11,6 +12,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,6 +131,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="a tag; repeat for more")
     new.set_defaults(run=_new)
 
+    stats = commands.add_parser(
+        "stats", parents=[common],
+        help="who reads the feeds: subscribers by aggregator, direct readers, polls and the "
+             "share answered 304, per feed")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.add_argument("--days", type=int, default=30, metavar="N",
+                       help="the last N days, today included (default: %(default)s)")
+    stats.add_argument("--feed", metavar="PATH",
+                       help="one feed, whole and format by format: a group's path (/, "
+                            "/world/, /tags/x/) or one of its feeds' (/world/atom.xml)")
+    stats.set_defaults(run=_stats)
+
     bring = commands.add_parser(
         "import", parents=[common],
         help="turn feeds (with their archives), WordPress, Ghost, Substack and Blogger exports "
@@ -245,6 +259,25 @@ def _build(args: argparse.Namespace, root: Path) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     watch(root, out, stop, args.processes, say=say, built=built)
+    return 0
+
+
+def _stats(args: argparse.Namespace, root: Path) -> int:
+    from .catalog.statsread import feed_path, site_report
+    from .stats.report import table
+
+    if not 1 <= args.days <= 36_500:
+        raise FeedsError("--days must be a number of days from 1 to 36500.")
+    feed = feed_path(args.feed) if args.feed is not None else None
+    summaries = site_report(root, args.days, feed, time.time())
+    if args.json:
+        print(json.dumps({"days": args.days, "feeds": [s.to_json() for s in summaries]},
+                         indent=2, ensure_ascii=False))
+    elif summaries:
+        print(table(summaries))
+    else:
+        print(f"feeds stats: no polls counted in the last {args.days} days"
+              f"{' for ' + feed if feed else ''}.", file=sys.stderr)
     return 0
 
 

@@ -108,7 +108,8 @@ def test_its_field_is_checked_and_its_folder_is_the_sites(site: Path, series: Ki
         read(story_text("A", "2025-11-01", series="x" * 61))
     with pytest.raises(StoryError, match=r"is one of the site's own URLs \(the series pages\)"):
         read(story_text("A", "2025-11-01"), "content/series/a.md")
-    with pytest.raises(StoryError, match=r"section: .*\(/tags/, /authors/, /series/, /static/\)"):
+    with pytest.raises(StoryError,
+                       match=r"section: .*\(/tags/, /authors/, /series/, /static/, /stats/\)"):
         read(story_text("A", "2025-11-01", section="Series"))
     assert urlspace.own_url("/series/") == "the series pages"
     assert urlspace.own_url("/series/x/atom.xml") == "a feed"

@@ -2,7 +2,7 @@
 
 Serves a copy of the sample site with the real server, then has headless
 Chromium draw the front page and a story page in the light and dark schemes
-into ``docs/``.
+into ``docs/``; and ``/stats/`` after a month of polls (``tools.statsdemo``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from pathlib import Path
 
 from tests.browser import screenshot
 from tests.conftest import copy_sample_site, free_port, start_server
+
+from .statsdemo import TOKEN, replay
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = {"front": "/", "story": "/security/microsoft-fsb-isps-embassy-attacks/"}
@@ -21,9 +23,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as work:
         port = free_port()
-        server = start_server(copy_sample_site(Path(work), port), port)
+        root = copy_sample_site(Path(work), port)
+        with open(root / "config.yaml", "a", encoding="utf-8") as config:
+            config.write(f"stats_token: {TOKEN}\n")
+        server = start_server(root, port)
         try:
-            for name, path in PAGES.items():
+            print(f"{replay(root)} polls replayed")
+            pages = {**PAGES, "stats": f"/stats/?token={TOKEN}"}
+            for name, path in pages.items():
                 for scheme in ("light", "dark"):
                     target = DOCS / f"{name}-{scheme}.png"
                     screenshot(server.base + path, target, scheme, width=1100, height=1400)

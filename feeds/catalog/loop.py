@@ -21,6 +21,7 @@ from .idfill import warn_without_ids
 from .migrations import is_damaged
 from .publisher import Publisher
 from .siteconfig import ConfigWatch
+from .statsdays import StatsDays
 from .store import STATE_FOLDER, Problem
 from .watch import RESCAN, Watcher
 
@@ -39,6 +40,7 @@ class Loop:
         self.events: queue.SimpleQueue[set[str]] = queue.SimpleQueue()
         self.config = ConfigWatch(publisher.root, publisher.settle)
         self.rescan = False  # read everything at the next step (the watcher lost track)
+        self.stats = StatsDays(publisher.state)
 
     def run(self, stop: threading.Event) -> None:
         """Publish until ``stop`` is set, then close the publisher."""
@@ -68,6 +70,7 @@ class Loop:
             self.guarded(self._step)
             if time.monotonic() - last_status >= 1.0 or watch_problem != watcher.problem:
                 self._check_catalog()
+                self._roll_up_stats()
                 publisher.faults.report()
                 last_status = time.monotonic()
                 watch_problem = watcher.problem
@@ -141,6 +144,19 @@ class Loop:
         if due is not None:
             timeout = min(timeout, max(0.0, due - publisher.clock()))
         return max(timeout, 0.005)
+
+    def _roll_up_stats(self) -> None:
+        """Roll the workers' poll spools up (a failure is logged and tried again in a minute:
+        statistics never stop publishing, nor count as its problem)."""
+        publisher = self.publisher
+        if publisher.owner.building:
+            return
+        try:
+            self.stats.maybe(publisher.db, publisher.settings, publisher.clock())
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("cannot roll up the poll statistics (%s); trying again in a minute", exc)
+        except Exception:  # noqa: BLE001 - a bug in counting must not stop publishing
+            log.exception("cannot roll up the poll statistics")
 
     def _check_catalog(self) -> None:
         """Notice a catalogue deleted under the running publisher, and put it back whole."""

@@ -85,7 +85,7 @@ def render(view: View, path: str) -> Result:
     the web layer answer them; and no story, alias or redirect answers any of the site's
     own URLs (``urlspace.own_url``), whatever the catalogue holds."""
     targets = parse(path)
-    if targets and targets[0].route in ("health", "static"):
+    if targets and targets[0].route in ("health", "stats", "static"):
         return None
     for target in targets:
         renderer = _RENDERERS.get(target.route)

@@ -295,10 +295,23 @@ class Settings:
         "A secret that shows /healthz's details to whoever sends it (Authorization: Bearer "
         "<token>), or ${NAME} to read it from the environment; empty: loopback only.")
 
+    stats: bool = _setting(
+        True, _bool, "Count each feed's subscribers and polls for /stats/ and feeds stats "
+        "(no address or User-Agent is kept).")
+    stats_token: str = _setting(
+        "", _admin_token,
+        "The secret /stats/ answers to (Authorization: Bearer <token>, or ?token=), or ${NAME} "
+        "to read it from the environment; empty: /stats/ is not served.")
+    stats_retention_days: int = _setting(
+        400, _whole(1, 36_500), "Days of statistics kept in the catalogue (older are deleted).")
+
     def admin_secret(self) -> str | None:
         """Return the admin token, read from the environment if it names a variable."""
-        token = expand_variables(self.admin_token) if self.admin_token else ""
-        return token if len(token) >= 16 else None
+        return _secret(self.admin_token)
+
+    def stats_secret(self) -> str | None:
+        """Return the stats token, read from the environment if it names a variable."""
+        return _secret(self.stats_token)
 
     def redirect_for(self, path: str) -> str | None:
         """Return where ``redirects`` sends an old address (a request path), if anywhere."""
@@ -368,6 +381,11 @@ class Settings:
     def default(cls) -> Settings:
         """Return the settings a site with an empty ``config.yaml`` gets."""
         return cls.from_raw({})
+
+
+def _secret(setting: str) -> str | None:
+    token = expand_variables(setting) if setting else ""
+    return token if len(token) >= 16 else None
 
 
 _last_map: tuple[tuple[tuple[str, str], ...], dict[str, str]] = ((), {})

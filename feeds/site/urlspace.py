@@ -42,6 +42,7 @@ STATIC = "/static/"  # the pages' own stylesheet and script
 SITEMAP = "/sitemap.xml"  # the sitemap index (sitemaps.org), naming each child sitemap
 NEWS_SITEMAP = "/news-sitemap.xml"  # Google News: the last two days' stories
 ROBOTS = "/robots.txt"  # RFC 9309, naming both sitemaps
+STATS = "/stats/"  # who reads the feeds, for the holder of the stats token
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ class ServerPath:
     """A path of the server's own, outside every group: who answers it, and what it is."""
 
     path: str
-    route: str  # "health" (the web layer's view), or the renderer of a document
+    route: str  # "health", "stats" (the web layer's views), or the renderer of a document
     what: str  # for a message: what lives there
 
 
@@ -60,6 +61,7 @@ SERVER = (
     ServerPath(SITEMAP, "sitemap", "the sitemap index"),
     ServerPath(NEWS_SITEMAP, "news-sitemap", "the Google News sitemap"),
     ServerPath(ROBOTS, "robots", "the rules for crawlers (robots.txt)"),
+    ServerPath(STATS, "stats", "the subscriber statistics"),
 )
 SERVER_PATHS = {server.path: server for server in SERVER}
 NUMBER = "[1-9][0-9]{0,6}"  # a page number: no request makes a worker count past this
@@ -215,9 +217,11 @@ def kind_folders() -> list[str]:
 
 
 def reserved_folders() -> list[str]:
-    """Return the top-level URL folders of the site's own: each kind's, and the static
-    files'. No section may have one's name (its page would be theirs)."""
-    return [*kind_folders(), STATIC.strip("/")]
+    """Return the top-level URL folders of the site's own: each kind's, the static files'
+    and the server's own (``/stats/``). No section may have one's name (its page would be
+    theirs)."""
+    return [*kind_folders(), STATIC.strip("/"),
+            *(server.path.strip("/") for server in SERVER if server.path.endswith("/"))]
 
 
 def _top_kinds() -> set[str]:

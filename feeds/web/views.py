@@ -20,7 +20,7 @@ from ..documents.routes import candidate_keys
 from ..site.config import Settings
 from ..site.media import ACTIVE_TYPES, MEDIA_TYPES, content_path, local_file, media_suffix
 from ..site.urlspace import SERVER, parse
-from . import health
+from . import health, statspage
 from .fastpath import RENDER_FAILED, request_path
 from .worker import Worker
 
@@ -205,7 +205,18 @@ def _server_error(error: Exception) -> Any:  # pragma: no cover - a bug, by defi
     return _unavailable("Something went wrong here; try again shortly.")
 
 
-VIEWS = {"health": healthz}  # the server's own paths (urlspace.SERVER) answered here
+def stats() -> Any:
+    """Show who reads the feeds to the holder of the stats token; a 404 to anyone else,
+    never stored by a cache (``statspage``)."""
+    found = statspage.answer(worker(), request)
+    if found is not None:
+        return found
+    response = _not_found(request_path(request.environ))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+VIEWS = {"health": healthz, "stats": stats}  # the server's own paths (urlspace.SERVER)
 
 
 def _secure(response: Response) -> Response:

@@ -65,6 +65,18 @@ CREATE TABLE IF NOT EXISTS moved (grp TEXT PRIMARY KEY, moved_to TEXT NOT NULL,
 -- Every line of the publication history this catalogue wrote or was built from, in order
 -- (feeds.catalog.history): written back into history/ if the files lose one.
 CREATE TABLE IF NOT EXISTS history (line TEXT NOT NULL);
+-- Who reads the feeds (feeds.catalog.statsdays): each day's counts per feed (a group's base
+-- path) and format ('' for all its formats), and the aggregators' subscribers among them.
+CREATE TABLE IF NOT EXISTS stats_days (day TEXT PRIMARY KEY, final INTEGER NOT NULL)
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stats_feeds (
+    day TEXT NOT NULL, feed TEXT NOT NULL, format TEXT NOT NULL, polls INTEGER NOT NULL,
+    not_modified INTEGER NOT NULL, sent INTEGER NOT NULL, full INTEGER NOT NULL,
+    readers INTEGER NOT NULL, pollers INTEGER NOT NULL, impolite INTEGER NOT NULL,
+    PRIMARY KEY (day, feed, format)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stats_subscribers (
+    day TEXT NOT NULL, feed TEXT NOT NULL, format TEXT NOT NULL, aggregator TEXT NOT NULL,
+    subscribers INTEGER NOT NULL, PRIMARY KEY (day, feed, format, aggregator)) WITHOUT ROWID;
 """
 # Made after the first build's data is in (sorting once beats a million random inserts).
 # What serving workers query is made before a first build goes live, the rest after.
