@@ -24,9 +24,11 @@ from ..catalog.store import View
 from ..site import kinds
 from ..site import urlspace as urls
 from ..site.formats import FORMATS
-from ..site.story import Story, slugify
+from ..site.podcasts import audio_of
+from ..site.story import Enclosure, Story, slugify
 from .document import HTML, Document
 from .items import body_html, permalink, summary
+from .podcast import artwork_url
 
 _FILES = PackageLoader("feeds", "templates")
 SLOTS = {"_byline.html": "byline", "_end.html": "end"}  # where pages show a story's groups
@@ -110,6 +112,29 @@ def _page(template: str, view: View, groups: list[Group], **context: object) -> 
     ).encode("utf-8")
 
 
+@dataclass(frozen=True, slots=True)
+class ShowPage:
+    """What a show's page offers beside its episodes (``site.podcasts``)."""
+
+    title: str
+    description: str
+    artwork: str
+    feed: str
+    audio: Callable[[Story], Enclosure | None] = audio_of
+
+
+def show_of(view: View, group: Group) -> ShowPage | None:
+    """Describe the show a section is, for its page; None for any other group."""
+    show = view.settings.podcasts.of(group.slug) if group.kind == "section" else None
+    if show is None:
+        return None
+    settings = view.settings
+    podcast = next(f for f in FORMATS if f.podcast)
+    # (issue 22: a show page's JSON-LD PodcastSeries is made from this show and these URLs.)
+    return ShowPage(show.title, show.description, artwork_url(settings, show),
+                    settings.url(urls.feed(group, podcast)))
+
+
 def listing_page(view: View, key: str, number: int) -> Document | None:
     """Render page ``number`` of a group's stories by date, newest first; None past the end."""
     info = view.group(key)
@@ -124,7 +149,7 @@ def listing_page(view: View, key: str, number: int) -> Document | None:
     settings = view.settings
     body = _page(
         "list.html", view, [SITE] if group == SITE else [group, SITE], stories=stories,
-        group=group, heading=group.title(settings.title),
+        group=group, heading=group.title(settings.title), show=show_of(view, group),
         description=group.description(settings.title, settings.description),
         number=number, pages=pages,
         previous=settings.href(urls.page(group, number - 1)) if number > 1 else None,

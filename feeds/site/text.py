@@ -55,3 +55,8 @@ def is_link_url(url: str) -> bool:
     if url.lower().startswith("mailto:"):
         return len(url) > 7 and not any(c in url for c in " <>\"\\`") and xml_safe(url) == url
     return is_web_url(url)
+
+
+# An e-mail address as an author's or a show owner's: one @, a dot after it, nothing that
+# would break out of a header or an attribute.
+EMAIL = re.compile(r"[^@\s<>\"'()\[\]\\,;:]+@[^@\s<>\"'()\[\]\\,;:]+\.[^@\s<>\"'()\[\]\\,;:]+")
