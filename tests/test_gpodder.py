@@ -63,11 +63,13 @@ def test_gpodder_subscribes_to_a_show_and_downloads_its_episodes(
 
 def test_gpodder_downloads_the_sample_sites_show(tmp_path: Path,
                                                  serve: Callable[..., Server]) -> None:
-    """The sample site's defence desk: its one episode is the clip every reader test uses."""
+    """The sample site's defence desk, subscribed to by the address of its page (gPodder finds
+    the show's feed among the page's links): its one episode is the sample's clip."""
     port = free_port()
     server = serve(copy_sample_site(tmp_path, port), port=port)
     home = tmp_path / "listener"
-    gpo(home, "subscribe", f"{server.base}/defence/rss.xml")
+    gpo(home, "subscribe", f"{server.base}/defence/")
+    assert f"{server.base}/defence/rss.xml" in gpo(home, "list").stdout
     assert "1 new episode" in gpo(home, "update").stdout
     gpo(home, "download")
     clip = REPO / "content" / "defence" / "sighnaghi-field-report.wav"

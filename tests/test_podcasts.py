@@ -4,6 +4,7 @@ Apple's required tags, the Podcasting 2.0 guid, durations from real audio, artwo
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -58,6 +59,20 @@ def test_durations_are_read_from_real_audio_files(tmp_path: Path) -> None:
     assert duration(broken) is None
     (tmp_path / "text.mp3").write_text("not audio", encoding="utf-8")
     assert duration(tmp_path / "text.mp3") is None
+
+
+def test_a_damaged_audio_file_never_stops_its_story(tmp_path: Path) -> None:
+    """Every cut of a real MP3 and WAV, and bytes flipped in their headers: a duration or
+    None, never an exception (the story is published whatever its audio holds)."""
+    for made in (write_mp3(tmp_path / "a.mp3", 3), write_wav(tmp_path / "a.wav", 1)):
+        whole = made.read_bytes()
+        cut = tmp_path / f"cut{made.suffix}"
+        for end in (*range(0, 200, 7), len(whole) // 2, len(whole) - 1):
+            cut.write_bytes(whole[:end])
+            assert duration(cut) is None or duration(cut) >= 1
+        for at in range(0, 120, 3):
+            cut.write_bytes(whole[:at] + bytes([whole[at] ^ 0xFF]) + whole[at + 1:])
+            assert duration(cut) is None or duration(cut) >= 1
 
 
 # The show's feed, read back ----------------------------------------------------------------------
@@ -205,6 +220,13 @@ def test_feed_size_keeps_the_newest_episodes(site: Path,
     assert [e.title for e in parsed.entries] == ["Monday's briefing"]
 
 
+def test_a_moved_show_keeps_its_guid(site: Path, publish: Callable[..., Published]) -> None:
+    """The guid follows the show for life: after a move, config.yaml keeps the first one."""
+    show_site(site, extra_config="    guid: 917393E3-1b1e-5cef-ace4-edaa54e1f810\n")
+    parsed = feedparser.parse(publish(site).body("/briefing/rss.xml"))
+    assert parsed.feed.podcast_guid == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+
+
 def test_the_show_page_plays_each_episode(show: Published) -> None:
     response = show.get("/briefing/")
     page = response.get_data(as_text=True)
@@ -212,6 +234,15 @@ def test_the_show_page_plays_each_episode(show: Published) -> None:
     assert f'<audio controls preload="none" src="{BASE}/briefing/trailer.wav">' in page
     assert page.count("<audio") == 2  # the text-only story has no player
     assert f'href="{BASE}/briefing/rss.xml"' in page and "Morning Briefing" in page
+    # The show's feed is the page's last RSS or Atom link, named as the show: podcast apps
+    # given the page's address take that one (gPodder does: tests/test_gpodder.py).
+    links = re.findall(r'<link rel="alternate" type="([^"]+)" title="([^"]+)" href="([^"]+)"',
+                       page)
+    assert [(t, h) for t, _, h in links if "json" not in t][-1] == (
+        "application/rss+xml", f"{BASE}/briefing/rss.xml")
+    assert ("application/rss+xml", "Morning Briefing (podcast, RSS)",
+            f"{BASE}/briefing/rss.xml") in links
+    assert ">Podcast (RSS)</span>" in page
     policy = response.headers["Content-Security-Policy"]
     assert "media-src *" in policy  # the players may load the audio
     artwork_response = show.get("/briefing/cover.png")
@@ -236,6 +267,7 @@ def test_the_show_page_plays_each_episode(show: Published) -> None:
     ({"explicit": "no"}, "explicit: expected true or false"),
     ({"funding": [{"url": "javascript:alert(1)", "text": "x"}]}, "http(s) URL"),
     ({"colour": "red"}, "unknown key colour"),
+    ({"guid": "not-a-guid"}, "guid: expected the show's podcast:guid"),
 ])
 def test_a_wrong_show_is_a_config_error_naming_it(change: dict[str, object],
                                                   message: str) -> None:

@@ -81,13 +81,25 @@ class FeedSet:
 
 
 def feed_set(view: View, group: Group) -> FeedSet:
-    """Describe a group's feeds for discovery links and the follow block."""
+    """Describe a group's feeds for discovery links and the follow block.
+
+    A show's podcast feed is named as the show and offered last: podcast apps given the
+    page's address take the last RSS or Atom link (gPodder does), and get the show.
+    """
     settings = view.settings
     title = group.title(settings.title)
+    show = show_of(view, group)
+    if show is None:
+        return FeedSet(group.label(), group.base_path, tuple(
+            FeedLink(settings.url(urls.feed(group, f)), f.media_type, f"{title} ({f.label})",
+                     f.label)
+            for f in FORMATS
+        ))
     return FeedSet(group.label(), group.base_path, tuple(
-        FeedLink(settings.url(urls.feed(group, f)), f.media_type, f"{title} ({f.label})",
-                 f.label)
-        for f in FORMATS
+        FeedLink(settings.url(urls.feed(group, f)), f.media_type,
+                 f"{show.title} (podcast, {f.label})" if f.podcast else f"{title} ({f.label})",
+                 f"Podcast ({f.label})" if f.podcast else f.label)
+        for f in sorted(FORMATS, key=lambda f: f.podcast)
     ))
 
 

@@ -142,7 +142,7 @@ def describe_show(fg: FeedGenerator, settings: Settings, spec: FeedSpec, self_ur
     fg.image(url=image, title=show.title, link=settings.url(spec.group.base_path))
     fg.show.show = show
     fg.show.image = image
-    fg.show.guid = podcast_guid(self_url)
+    fg.show.guid = show.guid or podcast_guid(self_url)
 
 
 def episode_entry(fe: FeedEntry, settings: Settings, story: Story, show: Show) -> FeedEntry:

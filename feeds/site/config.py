@@ -287,7 +287,8 @@ class Settings:
     podcasts: Shows = _setting(
         {}, parse_shows,
         "Sections that are podcasts, by section: {briefing: {title, description, author, "
-        "owner: {name, email}, image, categories, explicit, type, locked, funding, feed_size}} "
+        "owner: {name, email}, image, categories, explicit, type, locked, funding, feed_size, "
+        "guid}} "
         "(README, Podcasts).")
 
     def admin_secret(self) -> str | None:

@@ -28,7 +28,8 @@ def duration(path: Path) -> int | None:
     read as audio (mutagen knows no such format, or the file is damaged)."""
     try:
         found = mutagen.File(path)
-    except (mutagen.MutagenError, OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a damaged file may raise anything (struct.error,
+        # IndexError...): its story stays publishable, only its duration is unknown
         log.debug("%s: no duration (%s)", path, exc)
         return None
     info = getattr(found, "info", None)

@@ -59,7 +59,8 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
                   "TV Reviews"),
 }
 _KEYS = ("title", "description", "author", "owner", "image", "categories", "explicit", "type",
-         "locked", "funding", "feed_size")
+         "locked", "funding", "feed_size", "guid")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,7 @@ class Show:
     locked: bool = False
     funding: tuple[Funding, ...] = ()
     feed_size: int | None = None  # None: every episode
+    guid: str | None = None  # kept after a move; None: made from the feed's URL
 
     def to_raw(self) -> dict[str, Any]:
         """Return the show as config.yaml writes it (what the catalogue keeps for workers)."""
@@ -99,6 +101,8 @@ class Show:
         }
         if self.feed_size is not None:
             raw["feed_size"] = self.feed_size
+        if self.guid is not None:
+            raw["guid"] = self.guid
         return raw
 
 
@@ -185,7 +189,21 @@ def _show(section: str, raw: Any) -> Show:
         locked=_flag(raw, "locked"),
         funding=_funding(raw.get("funding")),
         feed_size=size,
+        guid=_guid(raw.get("guid")),
     )
+
+
+def _guid(value: Any) -> str | None:
+    """A show's podcast:guid, as written: it follows the show for life, even when its feed
+    moves to another address (podcast namespace, tags/guid.md), so a moved site keeps it."""
+    if value is None:
+        return None
+    guid = str(value).strip().lower()
+    if not _UUID.fullmatch(guid):
+        raise ValueError("guid: expected the show's podcast:guid, such as "
+                         "917393e3-1b1e-5cef-ace4-edaa54e1f810 (leave it out to make it from "
+                         "the feed's address)")
+    return guid
 
 
 def _line(raw: dict[str, Any], key: str, limit: int = MAX_TEXT, required: bool = True) -> str:
