@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 
 from feeds.errors import ConfigError, StoryError
+from feeds.export.build import build
 from feeds.site.config import Settings, load_settings
 from feeds.site.mediafacts import artwork, artwork_problem, duration
 from feeds.site.podcasts import parse_shows, podcast_guid
@@ -251,6 +252,21 @@ def test_the_show_page_plays_each_episode(show: Published) -> None:
                   "/briefing/monday-chapters.json"):
         assert show.get(media).status_code == 200, media
     assert "<audio" not in show.get("/world/").get_data(as_text=True)
+
+
+def test_a_static_build_writes_the_show_as_served(site: Path, tmp_path: Path,
+                                                   publish: Callable[..., Published]) -> None:
+    show_site(site)
+    served = publish(site)
+    expected = {path: served.body(path) for path in ("/briefing/rss.xml", "/briefing/")}
+    served.close()
+    out = tmp_path / "public"
+    build(site, out, processes=1, say=lambda _: None)
+    assert (out / "briefing" / "rss.xml").read_bytes() == expected["/briefing/rss.xml"]
+    assert (out / "briefing" / "index.html").read_bytes() == expected["/briefing/"]
+    for name in ("cover.png", "monday.mp3", "monday.vtt", "monday-chapters.json"):
+        assert (out / "briefing" / name).read_bytes() == (
+            site / "content" / "briefing" / name).read_bytes(), name
 
 
 # What config.yaml and story files may say ----------------------------------------------------
