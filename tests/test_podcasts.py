@@ -214,6 +214,30 @@ def test_the_show_is_served_whole_and_the_rest_of_the_site_is_not_touched(
     assert shown.body("/briefing/rss.xml") == shown.body("/briefing/rss.xml")
 
 
+def test_a_new_episode_is_in_the_show_at_its_next_publication(show: Published) -> None:
+    write_mp3(show.root / "content" / "briefing" / "tuesday.mp3", 2)
+    write_story(show.root, "briefing/tuesday.md", """\
+        ---
+        title: Tuesday's briefing
+        date: 2025-11-11T07:00:00+01:00
+        enclosures: [{url: tuesday.mp3, type: audio/mpeg}]
+        episode: 13
+        season: 3
+        ---
+
+        Tuesday.
+        """)
+    show.sync()
+    parsed = feedparser.parse(show.body("/briefing/rss.xml"))
+    assert [e.title for e in parsed.entries] == [
+        "Tuesday's briefing", "Monday's briefing", "Coming soon, the Morning Briefing"]
+    assert parsed.entries[0].itunes_duration in ("2", "3")
+    assert "tuesday.mp3" in show.get("/briefing/").get_data(as_text=True)
+    (show.root / "content" / "briefing" / "trailer.md").unlink()
+    show.sync()
+    assert len(feedparser.parse(show.body("/briefing/rss.xml")).entries) == 2
+
+
 def test_feed_size_keeps_the_newest_episodes(site: Path,
                                               publish: Callable[..., Published]) -> None:
     show_site(site, extra_config="    feed_size: 1\n")
@@ -307,6 +331,8 @@ def test_the_settings_keep_the_shows_through_the_catalogue(site: Path) -> None:
 @pytest.mark.parametrize(("field", "message"), [
     ("episode: 0", "episode: expected a whole number from 1"),
     ("season: two", "season: expected a whole number"),
+    ("episode: 2.5", "episode: expected a whole number"),
+    ('episode: "-1"', "episode: expected a whole number"),
     ("episode_type: pilot", "episode_type: expected full, trailer or bonus"),
     ("explicit: maybe", "explicit: expected true or false"),
     ("transcript: notes.docx", "transcript: the type is not one podcast apps read"),

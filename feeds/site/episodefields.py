@@ -68,6 +68,8 @@ def _number(f: Fields, key: str) -> int | None:
     if value is None:
         return None
     number = getattr(value, "number", value)  # a Spelled number, as front matter keeps it
+    if isinstance(number, str) and number.strip().isascii() and number.strip().isdigit():
+        number = int(number.strip())  # quoted: episode: "12"
     if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_NUMBER:
         raise f.fail(key, f"expected a whole number from 1 to {MAX_NUMBER:,}.")
     return number
