@@ -14,6 +14,7 @@ import feedparser
 import podcastparser
 import pytest
 from lxml import etree
+from PIL import Image
 
 from feeds.errors import ConfigError, StoryError
 from feeds.export.build import build
@@ -356,10 +357,15 @@ def test_a_wrong_episode_field_names_its_line(site: Path, field: str, message: s
     ((3200, 3200), "JPEG", "the artwork is 3200 x 3200 pixels, and Apple takes"),
     ((1400, 1500), "PNG", "the artwork is 1400 x 1500 pixels, and it must be square"),
     ((1400, 1400), "GIF", "the artwork is a GIF, and Apple takes JPEG or PNG"),
+    ((1400, 1400), "CMYK", "the artwork's colours are CMYK, and Apple takes RGB"),
 ])
 def test_artwork_that_apple_refuses_is_named(tmp_path: Path, size: tuple[int, int], kind: str,
                                              message: str) -> None:
-    path = write_image(tmp_path / "cover.png", *size, kind=kind)
+    if kind == "CMYK":  # a print-ready JPEG, as a designer may hand one over
+        path = tmp_path / "cover.jpg"
+        Image.new("CMYK", size, (0, 50, 100, 0)).save(path, "JPEG")
+    else:
+        path = write_image(tmp_path / "cover.png", *size, kind=kind)
     problem = artwork_problem(artwork(path))
     assert problem is not None and problem.startswith(message)
     assert artwork_problem(artwork(write_image(tmp_path / "ok.jpg", 1400, 1400, "JPEG"))) is None
