@@ -202,7 +202,7 @@ def _check(args: argparse.Namespace, root: Path) -> int:
                               history=False)  # reads history/, writes nothing in the site
         try:
             publisher.sync()
-            problems = publisher.problem_list()
+            problems = publisher.problem_list() + _show_problems(publisher, root)
             published = publisher.published
         finally:
             publisher.close()
@@ -214,6 +214,17 @@ def _check(args: argparse.Namespace, root: Path) -> int:
                f"{count} problem{'s' * (count != 1)}")
     print(summary, file=sys.stderr)
     return 1 if count else 0
+
+
+def _show_problems(publisher: Publisher, root: Path) -> list[Problem]:
+    """Apply Apple's and Spotify's requirements to each show (README, Podcasts)."""
+    from .catalog.store import View, parse_settings
+    from .documents.showcheck import show_problems
+
+    if not publisher.settings.podcasts:
+        return []
+    with View(publisher.db, parse_settings) as view:
+        return show_problems(view, root)
 
 
 def _import(args: argparse.Namespace, root: Path) -> int:

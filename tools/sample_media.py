@@ -62,6 +62,21 @@ def network(x: int, y: int, width: int = 960, height: int = 400) -> Pixel:
     return (shade, shade + 4, shade + 16)
 
 
+def desk_cover(x: int, y: int, side: int = 1400) -> Pixel:
+    """The sample show's artwork: sound rings from a microphone dot, on a night-blue square
+    (Apple: square, 1400 to 3000 pixels, RGB)."""
+    r = math.hypot(x - side * 0.5, y - side * 0.56)
+    if r < side * 0.06:
+        return (240, 190, 60)
+    if r < side * 0.42 and y < side * 0.56 + r * 0.35 and int(r / (side * 0.045)) % 2 == 1:
+        ring = int(r / (side * 0.045))
+        return (240 - ring * 9, 190 - ring * 6, 60 + ring * 8)
+    if side * 0.1 < x < side * 0.9 and side * 0.12 < y < side * 0.14:
+        return (240, 190, 60)
+    shade = 20 + (y * 24) // side
+    return (shade, shade + 6, shade + 34)
+
+
 def field_report(path: Path, seconds: float = 3.0, rate: int = 16000) -> None:
     """Write a short mono WAV clip: a three-note signature over soft noise, then fade."""
     frames = bytearray()
@@ -83,6 +98,7 @@ def main() -> None:
     write_png(CONTENT / "middle-east" / "cyprus-earthquakes-seismogram.png", 960, 400, seismogram)
     write_png(CONTENT / "security" / "network-watch.png", 960, 400, network)
     field_report(CONTENT / "defence" / "sighnaghi-field-report.wav")
+    write_png(CONTENT / "defence" / "defence-desk-cover.png", 1400, 1400, desk_cover)
 
 
 if __name__ == "__main__":

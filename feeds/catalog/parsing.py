@@ -91,8 +91,11 @@ def _describe(root: Path, settings: Settings, story: Story, stamp: Signature) ->
     base = settings.base_url
     used = references(story.body, settings.url(story.url_path), base)
     missing = []
-    if story.image or story.enclosures:
+    if story.image or story.enclosures or story.episode:
         named = ([story.image.url] if story.image else []) + [e.url for e in story.enclosures]
+        if story.episode:  # its transcripts and chapters, served like its audio
+            named += [t.url for t in story.episode.transcripts]
+            named += [story.episode.chapters] if story.episode.chapters else []
         for url in named:
             relative = content_path(base, url)
             if relative is not None:

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 PARSE_SETTINGS = ("base_url", "timezone", "author")  # what a parsed story depends on
 # What reads files: every file is read again when it changes. The revision counts changes to
 # the reading rules between releases (2: claims on the site's own URLs, numbers as spelled;
-# 3: a local lead image's size in pixels).
+# 3: a local lead image's size in pixels, podcast episode fields, and each local audio or
+# video enclosure's duration).
 PARSER = f"{__version__}+3"
 
 

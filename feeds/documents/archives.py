@@ -9,7 +9,10 @@ A place is never reused, so a full page never changes because of later or
 backdated stories; a story that leaves disappears from its own page only, and
 for a while the subscription document carries its RFC 6721 tombstone.
 The other formats (RSS, JSON Feed) hold the newest ``feed_size`` stories, in publication
-order: RFC 5005 makes one feed of a group the archived one (``Format.archived``).
+order: RFC 5005 makes one feed of a group the archived one (``Format.archived``). A show's
+podcast feed (``Format.podcast``, ``site.podcasts``) holds its episodes, the section's
+stories with audio: every one unless the show sets a ``feed_size``, as podcast apps do
+not follow archives.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ..catalog.groups import Group
 from ..catalog.store import Member, View
 from ..site import urlspace as urls
 from ..site.formats import Format
+from ..site.podcasts import Show, audio_of
 from ..site.story import Story
 
 # An empty feed still needs an updated date (RFC 4287 4.1.1); "now" would make
@@ -39,6 +43,7 @@ class FeedSpec:
     prev_archive: str | None = None  # path of the next older archive page
     next_archive: str | None = None  # path of the next newer one
     archive_page: int = 0  # 0 for a subscription document
+    show: Show | None = None  # the podcast this feed is (site.podcasts)
 
     def self_path(self, fmt: Format) -> str:
         if self.archive_page:
@@ -67,6 +72,11 @@ def subscription(view: View, key: str, fmt: Format) -> FeedSpec | None:
     if info is None:
         return None
     size = view.settings.feed_size
+    show = view.settings.podcasts.of(info.group.slug) if (
+        fmt.podcast and info.group.kind == "section") else None
+    if show is not None:
+        episodes = [s for s in view.newest(key, info.slots) if audio_of(s) is not None]
+        return FeedSpec(info.group, tuple(episodes[:show.feed_size]), show=show)
     if not fmt.archived:
         return FeedSpec(info.group, tuple(view.newest(key, size)))
     pages = full_pages(info.slots, size)

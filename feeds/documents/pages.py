@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FunctionLoader, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -24,10 +25,12 @@ from ..catalog.store import View
 from ..site import kinds
 from ..site import urlspace as urls
 from ..site.formats import FORMATS
-from ..site.story import Story, slugify
+from ..site.podcasts import audio_of
+from ..site.story import Enclosure, Story, slugify
 from .document import HTML, Document
 from .items import body_html, permalink, summary
-from .structured import item_list, ld_json, news_article, story_meta
+from .podcast import artwork_url
+from .structured import graph, item_list, ld_json, news_article, podcast_series, story_meta
 
 _FILES = PackageLoader("feeds", "templates")
 SLOTS = {"_byline.html": "byline", "_end.html": "end"}  # where pages show a story's groups
@@ -80,13 +83,25 @@ class FeedSet:
 
 
 def feed_set(view: View, group: Group) -> FeedSet:
-    """Describe a group's feeds for discovery links and the follow block."""
+    """Describe a group's feeds for discovery links and the follow block.
+
+    A show's podcast feed is named as the show and offered last: podcast apps given the
+    page's address take the last RSS or Atom link (gPodder does), and get the show.
+    """
     settings = view.settings
     title = group.title(settings.title)
+    show = show_of(view, group)
+    if show is None:
+        return FeedSet(group.label(), group.base_path, tuple(
+            FeedLink(settings.url(urls.feed(group, f)), f.media_type, f"{title} ({f.label})",
+                     f.label)
+            for f in FORMATS
+        ))
     return FeedSet(group.label(), group.base_path, tuple(
-        FeedLink(settings.url(urls.feed(group, f)), f.media_type, f"{title} ({f.label})",
-                 f.label)
-        for f in FORMATS
+        FeedLink(settings.url(urls.feed(group, f)), f.media_type,
+                 f"{show.title} (podcast, {f.label})" if f.podcast else f"{title} ({f.label})",
+                 f"Podcast ({f.label})" if f.podcast else f.label)
+        for f in sorted(FORMATS, key=lambda f: f.podcast)
     ))
 
 
@@ -111,6 +126,37 @@ def _page(template: str, view: View, groups: list[Group], **context: object) -> 
     ).encode("utf-8")
 
 
+@dataclass(frozen=True, slots=True)
+class ShowPage:
+    """What a show's page offers beside its episodes (``site.podcasts``)."""
+
+    title: str
+    description: str
+    artwork: str
+    feed: str
+    audio: Callable[[Story], Enclosure | None] = audio_of
+
+
+def show_of(view: View, group: Group) -> ShowPage | None:
+    """Describe the show a section is, for its page; None for any other group."""
+    show = view.settings.podcasts.of(group.slug) if group.kind == "section" else None
+    if show is None:
+        return None
+    settings = view.settings
+    podcast = next(f for f in FORMATS if f.podcast)
+    return ShowPage(show.title, show.description, artwork_url(settings, show),
+                    settings.url(urls.feed(group, podcast)))
+
+
+def _series(view: View, group: Group, page: ShowPage, stories: list[Story],
+            url: str) -> dict[str, Any]:
+    """Return a show page's ``PodcastSeries``: the show, and this page's episodes."""
+    show = view.settings.podcasts.of(group.slug)
+    assert show is not None  # (``page`` was made from it)
+    episodes = [(story, audio) for story in stories if (audio := page.audio(story)) is not None]
+    return podcast_series(view.settings, show, episodes, url, page.feed, page.artwork)
+
+
 def listing_page(view: View, key: str, number: int) -> Document | None:
     """Render page ``number`` of a group's stories by date, newest first; None past the end."""
     info = view.group(key)
@@ -123,12 +169,16 @@ def listing_page(view: View, key: str, number: int) -> Document | None:
     group = info.group
     stories = view.by_date(key, size, offset=(number - 1) * size)
     settings = view.settings
+    show = show_of(view, group)
+    canonical = settings.url(urls.page(group, number))
+    structured = item_list(settings, stories, (number - 1) * size + 1)
+    if show is not None:
+        structured = graph(structured, _series(view, group, show, stories, canonical))
     body = _page(
         "list.html", view, [SITE] if group == SITE else [group, SITE], stories=stories,
-        group=group, heading=group.title(settings.title),
+        group=group, heading=group.title(settings.title), show=show,
         description=group.description(settings.title, settings.description),
-        number=number, pages=pages, canonical=settings.url(urls.page(group, number)),
-        structured=ld_json(item_list(settings, stories, (number - 1) * size + 1)),
+        number=number, pages=pages, canonical=canonical, structured=ld_json(structured),
         previous=settings.href(urls.page(group, number - 1)) if number > 1 else None,
         next=settings.href(urls.page(group, number + 1)) if number < pages else None,
     )

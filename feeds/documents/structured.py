@@ -1,8 +1,8 @@
 """Describe pages to search engines and link previews: JSON-LD (schema.org) and Open Graph.
 
 One place for what a page says about itself beside its HTML: a function per page type
-returns its JSON-LD object (``news_article`` for a story, ``item_list`` for a listing;
-another page type, such as a podcast's show page, adds its own function here), and
+returns its JSON-LD object (``news_article`` for a story, ``item_list`` for a listing,
+``podcast_series`` beside it on a podcast's show page), and
 ``ld_json`` writes one for ``<script type="application/ld+json">``. ``story_meta`` gives a
 story page's Open Graph (ogp.me: ``og:*`` and ``article:*``) and Twitter card ``<meta>``
 tags, which the templates write with their attributes escaped.
@@ -26,12 +26,19 @@ from markupsafe import Markup
 
 from ..catalog.groups import Group
 from ..site.config import Settings
-from ..site.story import Image, Story, slugify
+from ..site.podcasts import Show
+from ..site.story import Enclosure, Image, Story, slugify
 from .items import permalink, summary
 
 CONTEXT = "https://schema.org"
 _SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
          0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def graph(*objects: dict[str, Any]) -> dict[str, Any]:
+    """Return several JSON-LD objects as one (``@graph``), for a page that is several things."""
+    return {"@context": CONTEXT,
+            "@graph": [{k: v for k, v in o.items() if k != "@context"} for o in objects]}
 
 
 def ld_json(data: dict[str, Any]) -> Markup:
@@ -104,6 +111,24 @@ def item_list(settings: Settings, stories: list[Story], first: int) -> dict[str,
     return {"@context": CONTEXT, "@type": "ItemList", "itemListElement": [
         {"@type": "ListItem", "position": first + n, "url": permalink(settings, story)}
         for n, story in enumerate(stories)]}
+
+
+def podcast_series(settings: Settings, show: Show, episodes: list[tuple[Story, Enclosure]],
+                   page: str, feed: str, artwork: str) -> dict[str, Any]:
+    """Return a show's page as schema.org's ``PodcastSeries``: its name, page, feed and
+    artwork, and this page's episodes (``PodcastEpisode``, each with its audio)."""
+    found: dict[str, Any] = {
+        "@context": CONTEXT, "@type": "PodcastSeries", "name": show.title,
+        "description": show.description, "url": page, "webFeed": feed, "image": artwork,
+        "author": {"@type": "Person", "name": show.author} if show.author else
+        publisher(settings),
+        "episode": [{
+            "@type": "PodcastEpisode", "name": story.title, "url": permalink(settings, story),
+            "datePublished": story.date.isoformat(),
+            "associatedMedia": {"@type": "MediaObject", "contentUrl": audio.url,
+                                "encodingFormat": audio.type},
+        } for story, audio in episodes]}
+    return found
 
 
 def story_meta(settings: Settings, story: Story) -> list[Meta]:

@@ -30,6 +30,7 @@ from .archives import FeedSpec
 from .feedlinks import EntryLinks, FeedLinks
 from .items import categories, content_html, permalink, summary
 from .memory import ByteLRU
+from .podcast import describe_show, episode_entry
 
 GENERATOR = "feeds"
 ENTRY_CACHE = 8 << 20  # bytes of feed entries kept (a serving worker sets its own share)
@@ -94,6 +95,12 @@ def _generator(settings: Settings, spec: FeedSpec, fmt: Format) -> FeedGenerator
                                  ("uri", author.uri)) if v})
     if settings.copyright:
         fg.rights(settings.copyright)
+    if spec.show is not None and fmt.podcast:  # a show's feed: its entries are its own
+        describe_show(fg, settings, spec, settings.url(spec.self_path(fmt)))
+        for story in spec.entries:
+            fg.add_entry(episode_entry(_entry(settings, story), settings, story, spec.show),
+                         order="append")
+        return fg
     for story in spec.entries:
         fg.add_entry(_cached_entry(settings, story), order="append")
     return fg

@@ -57,8 +57,8 @@ def plan(view: View, root: Path) -> Plan:
     _old_paths(view, found)
     _moved_groups(view, found)
     _configured(view, found)
-    found.media = [file for file in listing.used_media(view.db)
-                   if local_file(root, file) is not None]
+    used = set(listing.used_media(view.db)) | view.settings.podcasts.artwork()
+    found.media = [file for file in sorted(used) if local_file(root, file) is not None]
     found.static = sorted(p.name for p in STATIC.iterdir() if p.is_file())
     found.documents += [NOT_FOUND, GONE]
     return found

@@ -26,8 +26,9 @@ from ..errors import ConfigError
 from . import formats
 from .caching import PurgeTarget, expand_variables, header_name, optional_seconds, purge_targets
 from .crawlers import RobotsGroup, logo_url, robots_groups
+from .podcasts import Shows, parse_shows
 from .story import Author
-from .text import clean_line, is_web_url
+from .text import EMAIL, clean_line, is_web_url
 from .urlspace import own_url
 
 # The C loader is several times faster; both are safe loaders (no tag builds an object).
@@ -196,7 +197,6 @@ def _refuse_loops(found: dict[str, str]) -> None:
         done.update(seen)
 
 
-_EMAIL = re.compile(r"[^@\s<>\"'()\[\]\\,;:]+@[^@\s<>\"'()\[\]\\,;:]+\.[^@\s<>\"'()\[\]\\,;:]+")
 
 
 def _optional(value: Any) -> str | None:
@@ -225,7 +225,7 @@ def parse_author(value: Any) -> Author:
         if not isinstance(name, str) or not clean_line(name):
             raise ValueError("an author needs a name")
         email = _optional(value.get("email"))
-        if email is not None and not _EMAIL.fullmatch(email):
+        if email is not None and not EMAIL.fullmatch(email):
             raise ValueError("the author's email is not an address such as desk@news.example")
         uri = _optional(value.get("uri"))
         if uri is not None and not is_web_url(uri):
@@ -294,6 +294,12 @@ class Settings:
         "", _admin_token,
         "A secret that shows /healthz's details to whoever sends it (Authorization: Bearer "
         "<token>), or ${NAME} to read it from the environment; empty: loopback only.")
+    podcasts: Shows = _setting(
+        {}, parse_shows,
+        "Sections that are podcasts, by section: {briefing: {title, description, author, "
+        "owner: {name, email}, image, categories, explicit, type, locked, funding, feed_size, "
+        "guid}} "
+        "(README, Podcasts).")
 
     stats: bool = _setting(
         True, _bool, "Count each feed's subscribers and polls for /stats/ and feeds stats "
@@ -337,6 +343,8 @@ class Settings:
             value = getattr(self, item.name)
             if isinstance(value, ZoneInfo):
                 value = value.key
+            elif isinstance(value, Shows):
+                value = value.to_raw()
             elif isinstance(value, Author):
                 value = {k: v for k, v in (("name", value.name), ("email", value.email),
                                            ("uri", value.uri)) if v}

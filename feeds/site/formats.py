@@ -43,6 +43,7 @@ class Format:
     opml_version: str | None  # an OPML outline's version (W3C: RSS, RSS1, RSS2, scriptingNews)
     writer: str | Writer  # "module:function", or the function itself
     archived: bool = False  # the group's RFC 5005 archived feed: archive pages in this format
+    podcast: bool = False  # a show's feed (site.podcasts): Apple and Spotify read RSS 2.0 only
 
     @property
     def content_type(self) -> str:
@@ -67,7 +68,7 @@ def _resolve(path: str) -> Writer:
 
 
 RSS = Format("rss", "rss.xml", "application/rss+xml", "RSS", "RSS2",
-             "feeds.documents.syndication:write_rss")
+             "feeds.documents.syndication:write_rss", podcast=True)
 ATOM = Format("atom", "atom.xml", "application/atom+xml", "Atom", None,
               "feeds.documents.syndication:write_atom", archived=True)
 JSON_FEED = Format("json", "feed.json", "application/feed+json", "JSON Feed", None,

@@ -22,6 +22,8 @@ MEDIA_TYPES = {
     ".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml",
     ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".opus": "audio/ogg",
     ".wav": "audio/wav", ".mp4": "video/mp4", ".webm": "video/webm", ".pdf": "application/pdf",
+    # an episode's transcripts and chapters (Podcasting 2.0: podcast:transcript, :chapters)
+    ".vtt": "text/vtt", ".srt": "application/x-subrip", ".json": "application/json",
 }
 ACTIVE_TYPES = frozenset({"image/svg+xml", "application/pdf"})
 

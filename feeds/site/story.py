@@ -63,6 +63,41 @@ class Enclosure:
     url: str
     type: str
     length: int
+    duration: int | None = None  # seconds, read from the file when it is the site's own
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """A transcript or captions file of an episode (``podcast:transcript``)."""
+
+    url: str
+    type: str  # text/vtt, application/x-subrip, text/html or application/json
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """What a story says of itself as a podcast episode (only a show's stories use it)."""
+
+    number: int | None = None  # itunes:episode, podcast:episode
+    season: int | None = None  # itunes:season, podcast:season
+    type: str = "full"  # itunes:episodeType: full, trailer or bonus
+    explicit: bool | None = None  # None: the show's
+    transcripts: tuple[Transcript, ...] = ()
+    chapters: str | None = None  # a JSON chapters file's URL (podcast:chapters)
+
+    def to_raw(self) -> dict[str, object]:
+        found: dict[str, object] = {}
+        for name in _EPISODE_FIELDS:
+            value = getattr(self, name)
+            if value != getattr(_NO_EPISODE, name):
+                found[name] = ([{"url": t.url, "type": t.type} for t in value]
+                               if name == "transcripts" else value)
+        return found
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any]) -> Episode:
+        return cls(**{**raw, "transcripts": tuple(Transcript(**t)
+                                                  for t in raw.get("transcripts", ()))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +130,7 @@ class Story:
     # The names of its groups of kinds that have no field above (``site.kinds``), by kind:
     # (("series", ("Harbour works",)),). Empty for every kind feeds ships.
     extra_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    episode: Episode | None = None  # its episode fields, when it has any (site.podcasts)
 
     @property
     def url_path(self) -> str:
@@ -137,6 +173,18 @@ def _author(author: Author) -> dict[str, str]:
     return found
 
 
+_NO_EPISODE = Episode()
+_EPISODE_FIELDS = tuple(f.name for f in fields(Episode))
+
+
+def _enclosure(enclosure: Enclosure) -> dict[str, object]:
+    found: dict[str, object] = {"url": enclosure.url, "type": enclosure.type,
+                                "length": enclosure.length}
+    if enclosure.duration is not None:
+        found["duration"] = enclosure.duration
+    return found
+
+
 _REQUIRED = object()
 _FIELDS = tuple((f.name, _REQUIRED if f.default is MISSING else f.default)
                 for f in fields(Story) if f.name != "has_own_id")
@@ -148,9 +196,9 @@ _ENCODE: dict[str, Callable[[Any], object]] = {
     "tags": list, "aliases": list,
     "image": lambda image: {"url": image.url, "alt": image.alt, **(
         {"width": image.width, "height": image.height} if image.width else {})},
-    "enclosures": lambda found: [{"url": e.url, "type": e.type, "length": e.length}
-                                 for e in found],
+    "enclosures": lambda found: [_enclosure(e) for e in found],
     "extra_groups": lambda found: {kind: list(names) for kind, names in found},
+    "episode": Episode.to_raw,
 }
 _DECODE: dict[str, Callable[[Any], object]] = {
     "date": datetime.fromisoformat, "updated": datetime.fromisoformat,
@@ -159,6 +207,7 @@ _DECODE: dict[str, Callable[[Any], object]] = {
     "image": lambda image: Image(**image) if image else None,
     "enclosures": lambda found: tuple(Enclosure(**e) for e in found),
     "extra_groups": lambda found: tuple((kind, tuple(names)) for kind, names in found.items()),
+    "episode": lambda raw: Episode.from_raw(raw) if raw is not None else None,
 }
 
 

@@ -22,18 +22,20 @@ import yaml
 
 from ..errors import StoryError
 from .config import SafeLoader, Settings, old_address, parse_author
+from .episodefields import EPISODE_FIELDS, read_episode
 from .files import CONTENT_PREFIX, YAML_SUFFIXES, read_file, story_path
 from .frontmatter import FlatReader
 from .ids import derived_id, is_story_id
 from .kinds import KINDS, Kind, kind
 from .media import content_path, local_file
+from .mediafacts import duration
 from .story import Author, Enclosure, Image, Story, slugify
 from .text import clean_line, is_web_url, xml_safe
 from .urlspace import claim_problem, reserved_folders, story_claim
 
 # The fields of a story file; each kind of group adds its own (site.kinds).
 STORY_FIELDS = ("title", "date", "id", "updated", "summary", "image", "enclosures", "link",
-                "draft", "aliases")
+                "draft", "aliases", *EPISODE_FIELDS)
 LIMITS = {"title": 500, "summary": 5000, "enclosures": 20, "aliases": 50, "url": 2000,
           "id": 500}
 FIRST_YEAR, LAST_YEAR = 1900, 9998
@@ -308,6 +310,7 @@ def _build(f: _Fields, body: str, relative: str) -> Story:
         link=_link(f),
         draft=draft,
         aliases=_aliases(f),
+        episode=read_episode(f, permalink + "../", _url),
         has_own_id=own_id is not None,
         extra_groups=tuple((k.name, names) for k in KINDS if k.stored is None
                            and k.field is not None and (names := _names(f, k))),
@@ -445,11 +448,14 @@ def _enclosures(f: _Fields, permalink: str) -> tuple[Enclosure, ...]:
         if isinstance(length, bool) or not isinstance(length, int) or not 0 <= length < 1 << 53:
             raise f.fail("enclosures", "length must be the size in bytes, a whole number.")
         url = _url(f, "enclosures", item.get("url"), permalink + "../")
-        if not length:  # RSS 2.0 wants the size: take it from the file when it is ours
-            relative = content_path(f.settings.base_url, url)
-            local = local_file(f.root, relative) if relative is not None else None
-            length = local.stat().st_size if local is not None else 0
-        found.append(Enclosure(url, media_type.lower(), length))
+        relative = content_path(f.settings.base_url, url)
+        local = local_file(f.root, relative) if relative is not None else None
+        if not length and local is not None:  # RSS 2.0 wants the size: take it from our file
+            length = local.stat().st_size
+        # A podcast app shows an episode's length (itunes:duration): read from our own file.
+        seconds = duration(local) if local is not None and media_type.lower().startswith(
+            ("audio/", "video/")) else None
+        found.append(Enclosure(url, media_type.lower(), length, seconds))
     return tuple(found)
 
 

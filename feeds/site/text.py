@@ -49,3 +49,7 @@ def is_web_url(url: str) -> bool:
     return (parts.scheme.lower() in _WEB_SCHEMES and bool(parts.hostname)
             and not any(c in url for c in " <>\"\\`{}|^") and xml_safe(url) == url)
 
+
+# An e-mail address as an author's or a show owner's: one @, a dot after it, nothing that
+# would break out of a header or an attribute.
+EMAIL = re.compile(r"[^@\s<>\"'()\[\]\\,;:]+@[^@\s<>\"'()\[\]\\,;:]+\.[^@\s<>\"'()\[\]\\,;:]+")

@@ -264,8 +264,11 @@ class View:
         return self.group(row[0]) if row is not None else None
 
     def uses_media(self, file: str) -> bool:
-        """Tell whether a live story uses the media file ``file`` (a path under ``content/``)."""
+        """Tell whether a live story uses the media file ``file`` (a path under ``content/``),
+        or a show's artwork is that file (``podcasts``)."""
         self.deps.add(f"media:{file}")
+        if file in self.settings.podcasts.artwork():
+            return True
         row = self.db.execute(
             "SELECT 1 FROM media m JOIN stories s ON s.id = m.id AND s.live = 1 "
             "WHERE m.file = ? LIMIT 1", (file,)).fetchone()
