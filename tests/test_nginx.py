@@ -118,7 +118,8 @@ def test_odd_names_case_renames_and_an_old_config_are_served_as_the_server_does(
         for n in range(3):
             write_story(site, f"odd/new-{n}.md", story_text(f"New {n}", f"2025-12-0{n + 1}"))
         deadline = time.monotonic() + 20
-        while origin.get("/RSS.xml")[0] != 410 or origin.get("/odd/report/")[0] != 200:
+        while (origin.get("/RSS.xml")[0] != 410 or origin.get("/odd/report/")[0] != 200
+               or origin.get("/odd/new-2/")[0] != 200):  # every change in, before the build
             assert time.monotonic() < deadline
             time.sleep(0.05)
         # The config written before this build still serves every document it wrote, the
