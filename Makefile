@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 
 .PHONY: serve test lint system-packages bench bench-publish bench-scale bench-build bench-import \
-	bench-memory bench-redeploy bench-polls screenshots clean
+	bench-memory bench-redeploy bench-polls bench-samebytes bench-firststart screenshots clean
 
 WHEELHOUSE := $(VENV)/wheelhouse
 
@@ -51,6 +51,15 @@ bench-scale: $(STAMP)
 # feeds build on the 10,000-story site: a full build beside Hugo's, and one-file incremental builds.
 bench-build: $(STAMP)
 	$(BIN)/python -m bench.build $(BENCH_ARGS)
+
+# First starts at 10,000 and 100,000 stories, in rounds alternating with a baseline commit.
+bench-firststart: $(STAMP)
+	$(BIN)/python -m bench.firststart $(BENCH_ARGS)
+
+# feeds build of the 10,000-story site by this checkout and by a baseline (BENCH_ARGS=--baseline
+# COMMIT, default 8e2167f), compared file by file (gzip twins decompressed).
+bench-samebytes: $(STAMP)
+	$(BIN)/python -m bench.samebytes $(BENCH_ARGS)
 
 # feeds import of a thousand-item export per platform, timed, with peak memory; and a paged
 # feed that never ends, before and after the spool.

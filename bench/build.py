@@ -47,12 +47,11 @@ from .hugo import HUGO_STORIES, MB, run_hugo, write_hugo_site
 from .report import Figure, Samples, print_report
 from .run import cached_site
 from .servers import find_tool, stop
-from .sites import ROOT, baseline_code, story_files, work_folder
+from .sites import ROOT, add_seed_and_baseline, baseline_code, story_files, work_folder
 from .timing import Timed, run_timed
 
 BUILD_TIMEOUT = 900.0
 INCREMENTAL_TARGET = 0.3  # seconds, for one edited story with a build that keeps running
-BASELINE = "8e2167f"  # main before issue 19's second part
 TMPFS = Path("/dev/shm")
 ROOM = 6 << 30  # bytes the work folder needs: two copies of the site and their builds, Hugo's
 WRITTEN = re.compile(r"(\d[\d,]*) written")
@@ -96,9 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, default=3, help="rounds (default: 3)")
     parser.add_argument("--edits", type=int, default=5,
                         help="one-file incremental builds per round (default: 5)")
-    parser.add_argument("--seed", type=int, default=1, help="the generator's seed (default: 1)")
-    parser.add_argument("--baseline", default=BASELINE,
-                        help=f"the commit measured beside this checkout (default: {BASELINE})")
+    add_seed_and_baseline(parser)
     parser.add_argument("--work", type=Path, metavar="DIR",
                         help="the work folder (default: a temporary folder on /dev/shm)")
     return parser

@@ -35,7 +35,7 @@ from .latency import (
 )
 from .run import cached_site
 from .servers import HOST
-from .sites import site_sizes
+from .sites import add_baseline_option, served_by, site_sizes, work_folder
 
 TARGET_P99, AIM_P50 = 1.0, 0.25
 
@@ -55,12 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: give --publications of at least 1 and positive --sizes.", file=sys.stderr)
         return 1
     results = []
-    for size in args.sizes:
-        try:
-            results.append(measure_size(size, args.seed, args.publications))
-        except (RuntimeError, TimeoutError, OSError) as exc:
-            print(f"bench: {size:,} stories: {exc}", file=sys.stderr)
-            return 1
+    with work_folder(None, "feeds-publish-") as work, served_by(args.baseline, work):
+        for size in args.sizes:
+            try:
+                results.append(measure_size(size, args.seed, args.publications))
+            except (RuntimeError, TimeoutError, OSError) as exc:
+                print(f"bench: {size:,} stories: {exc}", file=sys.stderr)
+                return 1
     print_report(results, args.publications)
     return 0
 
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--publications", type=int, default=50,
                         help="files published per size (default: 50)")
     parser.add_argument("--seed", type=int, default=1, help="the generator's seed (default: 1)")
+    add_baseline_option(parser)
     return parser
 
 

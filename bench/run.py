@@ -39,7 +39,7 @@ from .servers import (
     peak_rss_bytes,
     show_tail,
 )
-from .sites import work_folder
+from .sites import add_baseline_option, served_by, work_folder
 from .wrk import Load, WrkResult, run_wrk
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     root = cached_site(args.stories, args.seed)
     load = Load(args.threads, args.connections, args.duration)
-    with work_folder(args.keep, "feeds-bench-") as work:
+    with work_folder(args.keep, "feeds-bench-") as work, served_by(args.baseline, work):
         try:
             return _benchmark(args, root, work, nginx, wrk, load)
         except (RuntimeError, TimeoutError, OSError) as exc:
@@ -113,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="keep the work files (feed, nginx config, logs) in DIR "
                              "instead of a temporary folder")
+    add_baseline_option(parser)
     return parser
 
 

@@ -170,10 +170,23 @@ def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> Non
         return
 
 
+@dataclass(slots=True)
+class ServedCode:
+    """Which ``feeds`` the servers run: this environment's, or a checkout's folder (a
+    baseline's ``feeds/``, put first on ``PYTHONPATH``: see ``bench.sites.baseline_code``)."""
+
+    folder: Path | None = None
+
+
+SERVED = ServedCode()  # set once, by a benchmark's --baseline
+
+
 def feeds_command(root: Path, port: int, workers: int) -> list[str]:
-    """Return the ``feeds serve`` command line of this Python environment."""
+    """Return the ``feeds serve`` command line of this Python environment (``python -m
+    feeds`` for a baseline's code, which ``python -m`` finds in the current folder)."""
     script = Path(sys.executable).with_name("feeds")
-    program = [str(script)] if script.exists() else [sys.executable, "-m", "feeds"]
+    program = ([str(script)] if script.exists() and SERVED.folder is None
+               else [sys.executable, "-m", "feeds"])
     return [*program, "serve", "--root", str(root), "--host", HOST, "--port", str(port),
             "--workers", str(workers)]
 
@@ -186,10 +199,13 @@ def launch_feeds(root: Path, log: Path, workers: int = 2) -> Iterator[Launched]:
     needs from ``Launched.started`` (``wait_for_200`` for the first 200).
     """
     port = free_port()
+    code = SERVED.folder
+    env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
     with open(log, "ab") as out:
         started = time.perf_counter()
         process = subprocess.Popen(feeds_command(root, port, workers), stdin=subprocess.DEVNULL,
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                   env=env, cwd=code)
     try:
         yield Launched(process, port, started)
     finally:

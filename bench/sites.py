@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .latency import FOLDER
+from .servers import SERVED
 
 ROOT = Path(__file__).resolve().parent.parent  # this checkout
 
 COPY_IGNORE = shutil.ignore_patterns(".feeds", FOLDER)
+BASELINE = "8e2167f"  # main before issue 19's second part: what its figures are measured beside
 
 
 def story_files(root: Path) -> list[Path]:
@@ -68,3 +70,34 @@ def baseline_code(folder: Path, revision: str) -> Path:
     with tarfile.open(archive) as tar:
         tar.extractall(target, filter="data")
     return target
+
+
+def add_seed_and_baseline(parser: argparse.ArgumentParser) -> None:
+    """Add ``--seed`` (the generated site's) and ``--baseline COMMIT`` (measured beside this
+    checkout, default ``BASELINE``)."""
+    parser.add_argument("--seed", type=int, default=1, help="the generator's seed (default: 1)")
+    parser.add_argument("--baseline", default=BASELINE,
+                        help=f"the commit measured beside this checkout (default: {BASELINE})")
+
+
+def add_baseline_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--baseline COMMIT``: serve with that commit's ``feeds`` instead of this checkout's
+    (run the benchmark once each way, alternately, and compare the medians)."""
+    parser.add_argument("--baseline", metavar="COMMIT",
+                        help="serve with this commit's feeds/ (checked out with git archive) "
+                             "instead of this checkout's, on the same generated site")
+
+
+@contextlib.contextmanager
+def served_by(revision: str | None, work: Path) -> Iterator[None]:
+    """Make the servers started within serve ``revision``'s code (checked out under
+    ``work``), or this checkout's when it is None."""
+    if revision is None:
+        yield
+        return
+    SERVED.folder = baseline_code(work, revision)
+    print(f"serving with {revision}'s feeds ({SERVED.folder})", flush=True)
+    try:
+        yield
+    finally:
+        SERVED.folder = None

@@ -12,6 +12,7 @@ the holding name goes, the others are read again, and one takes over.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -30,7 +31,8 @@ class Names:
     def sort(self, db: sqlite3.Connection, root: Path, sources: list[str]) -> list[str]:
         """Return ``sources`` with the other names of files whose name went (to be decided
         again); afterwards ``twins`` says which of them are left out."""
-        identities = {s: file_identity(root / s) for s in sources}
+        folder = str(root)  # (a string join: half the cost of a Path's, 100,000 times a start)
+        identities = {s: file_identity(os.path.join(folder, s)) for s in sources}
         inodes = {i[1] for i in identities.values() if i is not None}
         gone = [s for s, i in identities.items() if i is None]
         known: dict[str, tuple[int, bool]] = {}  # the catalogue's names of these inodes

@@ -207,8 +207,9 @@ def in_chunks(db: sqlite3.Connection, sql: str, values: Iterable[object],
         yield from db.execute(sql.format(",".join("?" * len(chunk))), (*before, *chunk))
 
 
-def file_identity(path: Path) -> tuple[int, int] | None:
-    """Return (device, inode) of the catalogue file: a new file means a rebuilt catalogue."""
+def file_identity(path: str | Path) -> tuple[int, int] | None:
+    """Return (device, inode) of a file (the catalogue's: a new file means a rebuilt
+    catalogue), or None when there is none."""
     try:
         info = os.stat(path)
     except OSError:
