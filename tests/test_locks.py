@@ -10,8 +10,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from .conftest import Server, free_port, stop_group, story_text, write_config, write_story
 from .test_live import every_worker
+
+pytestmark = pytest.mark.e2e  # real processes (see SERVER_FIXTURES in conftest.py)
 
 
 def _site(root: Path, title: str, port: int) -> Path:

@@ -9,11 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
+
 from feeds.cli import main
 
 from .conftest import Server, free_port, story_text, write_config, write_story
 from .proxies import fetch, start_nginx
 from .sites import DOCUMENTS, GONE, MISSING, REDIRECTS, change_news, write_news
+
+pytestmark = pytest.mark.e2e  # real processes (see SERVER_FIXTURES in conftest.py)
 
 SAME = ("content-type", "cache-control", "x-content-type-options", "content-security-policy",
         "content-encoding")
