@@ -31,7 +31,7 @@ START_TIMEOUT = 30.0
 # Fixtures that start the real server: a test using one is end to end (marked ``e2e``).
 # Modules that start a server, a reader, a browser, a proxy or an installed wheel some
 # other way say so themselves: ``pytestmark = pytest.mark.e2e``.
-SERVER_FIXTURES = frozenset({"serve", "sample_server", "server", "hostile_server"})
+SERVER_FIXTURES = frozenset({"serve", "sample_server", "server", "hostile_server", "watching"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
