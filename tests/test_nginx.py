@@ -120,10 +120,12 @@ def test_odd_names_case_renames_and_an_old_config_are_served_as_the_server_does(
         (site / "content/odd/Report.md").rename(site / "content/odd/report.md")
         (site / "content/odd/aliased.md").unlink()
         for n in range(3):
-            write_story(site, f"odd/new-{n}.md", story_text(f"New {n}", f"2025-12-0{n + 1}"))
+            write_story(site, f"odd/new-{n}.md", story_text(  # (with ids: none written
+                f"New {n}", f"2025-12-0{n + 1}", id=f'"urn:odd:new-{n}"'))  # back meanwhile)
         deadline = time.monotonic() + 20
-        while origin.get("/RSS.xml")[0] != 410 or origin.get("/odd/report/")[0] != 200:
-            assert time.monotonic() < deadline
+        while (origin.get("/RSS.xml")[0] != 410 or origin.get("/odd/report/")[0] != 200
+               or any(origin.get(f"/odd/new-{n}/")[0] != 200 for n in range(3))):
+            assert time.monotonic() < deadline  # every change published before the build
             time.sleep(0.05)
         # The config written before this build still serves every document it wrote, the
         # new archive page included (its rule said 307 to the feed).
