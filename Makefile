@@ -35,6 +35,10 @@ lint: $(STAMP)
 system-packages:
 	tools/system-packages
 
+# Two processes, a test file each at a time (a file's tests share its servers): the suite
+# mostly waits on servers, readers and proxies, so two keep both cores busy.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 test: lint system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

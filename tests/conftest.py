@@ -28,6 +28,19 @@ from feeds.web.worker import Worker
 REPO = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 30.0
 
+# Fixtures that start the real server: a test using one is end to end (marked ``e2e``).
+# Modules that start a server, a reader, a browser, a proxy or an installed wheel some
+# other way say so themselves: ``pytestmark = pytest.mark.e2e``.
+SERVER_FIXTURES = frozenset({"serve", "sample_server", "server", "hostile_server", "watching"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reaches the real server ``e2e``, so ``pytest -m "not e2e"``
+    runs the in-process part alone."""
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
 
 def free_port() -> int:
     """Return a loopback port that was free a moment ago."""
@@ -259,9 +272,51 @@ def copy_sample_site(destination: Path, port: int) -> Path:
     return root
 
 
+class InProcess:
+    """A site published in-process that answers as ``Server`` does (``get``, ``base``,
+    ``root``, ``port``), through the same publisher, worker and WSGI app, with Flask's test
+    client instead of granian and a socket: for tests of documents and HTTP semantics, where
+    the real server is not the point. ``port`` is only the one the site's ``base_url`` names.
+    """
+
+    def __init__(self, root: Path, port: int, **publisher: object):
+        self.root = root
+        self.port = port
+        self.published = Published(root, **publisher)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def get(self, path: str, headers: dict[str, str] | None = None,
+            method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+        """Send one request; return status, headers (lower-cased names) and body."""
+        self.published.worker.catch_up()  # (what a following worker has done by now)
+        response = self.published.client.open(path, method=method, headers=headers or {})
+        return response.status_code, _headers(response.headers), response.data
+
+    def sync(self) -> set[str]:
+        """Publish what changed in the folder (the real server's publisher watches it)."""
+        return self.published.sync()
+
+    def stop(self) -> None:
+        self.published.close()
+
+
 @pytest.fixture(scope="module")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
+    """The sample site, published and served in-process, for a whole module."""
+    port = free_port()
+    root = copy_sample_site(tmp_path_factory.mktemp("sample"), port)
+    site = InProcess(root, port)
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
 def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The sample site, served by the real server with two workers, for a whole module."""
+    """The sample site, served by the real server with two workers: one for the whole run
+    (tests only read it; a test that changes a site starts its own)."""
     port = free_port()
     root = copy_sample_site(tmp_path_factory.mktemp("sample"), port)
     server = start_server(root, port)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,11 +58,11 @@ def tombstones(body: bytes) -> list[tuple[str, str]]:
 
 def test_a_backdated_story_arrives_like_a_new_one_and_no_full_page_moves(
         archived: tuple[Published, Clock], site: Path) -> None:
-    published, _ = archived
+    published, clock = archived
     ids, pages = walk(published)
     assert sorted(pages) == ["/archive/1.xml", "/archive/2.xml"]
     write_story(site, "old.md", story_text("Backdated", "2023-01-01T12:00", id='"urn:x:old"'))
-    time.sleep(1.01)  # a second later, so a moved Last-Modified would show
+    clock.now += timedelta(seconds=1)  # a second later, so a moved Last-Modified would show
     published.sync()
     newest = feedparser.parse(published.body("/rss.xml")).entries[0]
     assert newest.id == "urn:x:old"  # in the subscription feeds, as new
@@ -76,10 +75,10 @@ def test_a_backdated_story_arrives_like_a_new_one_and_no_full_page_moves(
 
 def test_a_removed_story_leaves_a_tombstone_on_its_own_page_only(
         archived: tuple[Published, Clock], site: Path) -> None:
-    published, _ = archived
+    published, clock = archived
     _, pages = walk(published)
     (site / "content/s02.md").unlink()  # on archive page 1
-    time.sleep(1.01)
+    clock.now += timedelta(seconds=1)
     published.sync()
     ids, again = walk(published)
     assert "urn:x:2" not in ids

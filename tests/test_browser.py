@@ -11,6 +11,8 @@ from PIL import Image, ImageStat
 from .browser import dom, screenshot
 from .conftest import Server
 
+pytestmark = pytest.mark.e2e  # real processes (see SERVER_FIXTURES in conftest.py)
+
 
 class Page(HTMLParser):
     """The parts of a DOM the tests look at: alternate links, the follow block, headings."""

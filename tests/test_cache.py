@@ -7,6 +7,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from feeds.web import cache as cache_module
 from feeds.web.cache import KEY_COST, OVERHEAD, HotDocuments
 
 from .conftest import Published, story_text, write_config, write_story
@@ -50,15 +53,37 @@ def test_a_rendering_that_raced_a_newer_version_is_not_kept() -> None:
     assert cache.put("/rss.xml", "fresh", {"group:site:"}, 10, version=5)
 
 
-def test_many_requests_for_a_cold_document_render_it_once() -> None:
+class _CountedFlight(cache_module._Flight):
+    """A flight whose ``done`` counts the threads waiting on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.done = _CountedEvent()
+
+
+class _CountedEvent(threading.Event):
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = 0
+        self._count = threading.Lock()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        with self._count:
+            self.waiting += 1
+        return super().wait(timeout)
+
+
+def test_many_requests_for_a_cold_document_render_it_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "_Flight", _CountedFlight)
     cache: HotDocuments[str] = HotDocuments(1 << 20)
     calls: list[int] = []
-    started = threading.Event()
+    started, arrived = threading.Event(), threading.Event()
 
     def render() -> str:
         calls.append(1)
         started.set()
-        time.sleep(0.2)  # a slow rendering: the other requests arrive meanwhile
+        assert arrived.wait(10)  # a slow rendering: the other requests arrive meanwhile
         return "document"
 
     results: list[str] = []
@@ -68,6 +93,13 @@ def test_many_requests_for_a_cold_document_render_it_once() -> None:
     assert started.wait(5)
     for thread in threads[1:]:
         thread.start()
+    done = cache._flights["/x"].done
+    assert isinstance(done, _CountedEvent)
+    deadline = time.monotonic() + 10
+    while done.waiting < 7:  # every other request waits on the one rendering
+        assert time.monotonic() < deadline, f"{done.waiting} of 7 requests waited"
+        time.sleep(0.01)
+    arrived.set()
     for thread in threads:
         thread.join(timeout=10)
     assert results == ["document"] * 8

@@ -18,6 +18,7 @@ import pytest
 from lxml import etree
 
 from .conftest import (
+    InProcess,
     Published,
     Server,
     free_port,
@@ -41,15 +42,15 @@ SHOWS = {"/defence/rss.xml": ("AnewZ Defence Desk", 1)}
 
 @pytest.mark.parametrize("base", list(NARROW))
 @pytest.mark.parametrize("name", ["rss.xml", "atom.xml"])
-def test_section_tag_and_author_feeds(sample_server: Server, base: str, name: str) -> None:
+def test_section_tag_and_author_feeds(sample_site: InProcess, base: str, name: str) -> None:
     title, count = SHOWS.get(base + name, NARROW[base])
-    status, headers, body = sample_server.get(base + name)
+    status, headers, body = sample_site.get(base + name)
     assert status == 200
     parsed = feedparser.parse(body)
     assert not parsed.bozo
     assert parsed.feed.title == title
     assert {(link.rel, link.href) for link in parsed.feed.links} >= {
-        ("self", sample_server.base + base + name), ("alternate", sample_server.base + base)}
+        ("self", sample_site.base + base + name), ("alternate", sample_site.base + base)}
     if count is not None:
         assert len(parsed.entries) == count
     kind, _, slug = base.strip("/").partition("/")
@@ -60,42 +61,42 @@ def test_section_tag_and_author_feeds(sample_server: Server, base: str, name: st
             assert entry.author_detail.name.lower().replace(" ", "-") == slug
         else:
             assert entry.tags[0].term == kind
-        assert sample_server.get(urlsplit(entry.link).path)[0] == 200
+        assert sample_site.get(urlsplit(entry.link).path)[0] == 200
 
 
 @pytest.mark.parametrize("base", list(NARROW))
-def test_group_pages_and_json_feeds(sample_server: Server, base: str) -> None:
-    status, _, body = sample_server.get(base)
+def test_group_pages_and_json_feeds(sample_site: InProcess, base: str) -> None:
+    status, _, body = sample_site.get(base)
     assert status == 200
     page = body.decode()
     for name in ("rss.xml", "atom.xml", "feed.json"):
-        assert f'href="{sample_server.base}{base}{name}"' in page
-    feed = json.loads(sample_server.get(base + "feed.json")[2])
-    assert feed["feed_url"] == f"{sample_server.base}{base}feed.json"
-    assert feed["home_page_url"] == f"{sample_server.base}{base}"
+        assert f'href="{sample_site.base}{base}{name}"' in page
+    feed = json.loads(sample_site.get(base + "feed.json")[2])
+    assert feed["feed_url"] == f"{sample_site.base}{base}feed.json"
+    assert feed["home_page_url"] == f"{sample_site.base}{base}"
 
 
 @pytest.mark.parametrize("path", ["/nowhere/", "/tags/no-such-tag/", "/authors/nobody/",
                                   "/tags/no-such-tag/rss.xml", "/nowhere/atom.xml",
                                   "/authors/nobody/feed.json", "/page/2/", "/archive/1.xml",
                                   "/europe/archive/1.xml", "/tags/", "/authors/"])
-def test_unknown_groups_pages_and_archives_are_404(sample_server: Server, path: str) -> None:
-    assert sample_server.get(path)[0] == 404
+def test_unknown_groups_pages_and_archives_are_404(sample_site: InProcess, path: str) -> None:
+    assert sample_site.get(path)[0] == 404
 
 
-def test_a_story_page_offers_its_section_tag_and_author_feeds(sample_server: Server) -> None:
-    page = sample_server.get("/defence/correspondent-reports-sighnaghi-crash-site/")[2].decode()
+def test_a_story_page_offers_its_section_tag_and_author_feeds(sample_site: InProcess) -> None:
+    page = sample_site.get("/defence/correspondent-reports-sighnaghi-crash-site/")[2].decode()
     for base in ("/", "/defence/", "/authors/nini-nikoleishvili/", "/tags/sighnaghi/"):
         for name in ("rss.xml", "atom.xml", "feed.json"):
-            assert f'href="{sample_server.base}{base}{name}"' in page
+            assert f'href="{sample_site.base}{base}{name}"' in page
     # Section, author and tags are linked.
     assert 'href="/defence/"' in page and 'href="/authors/nini-nikoleishvili/"' in page
     assert 'href="/tags/plane-crash/"' in page
 
 
 def test_opml_lists_each_group_once_in_one_format_with_unique_titles(
-        sample_server: Server) -> None:
-    status, headers, body = sample_server.get("/feeds.opml")
+        sample_site: InProcess) -> None:
+    status, headers, body = sample_site.get("/feeds.opml")
     assert status == 200
     assert headers["content-type"] == "text/x-opml; charset=utf-8"
     opml = etree.fromstring(body)
@@ -107,7 +108,7 @@ def test_opml_lists_each_group_once_in_one_format_with_unique_titles(
     titles = [o.get("title") for o in feeds]
     assert len(set(urls)) == len(urls) and len(set(titles)) == len(titles)
     assert all(url.endswith("/atom.xml") for url in urls)
-    assert urls[0] == f"{sample_server.base}/atom.xml"  # the site's feed first
+    assert urls[0] == f"{sample_site.base}/atom.xml"  # the site's feed first
     # OPML 2.0's version names an RSS dialect (W3C: RSS, RSS1, RSS2, scriptingNews); it
     # said "Atom", which the W3C validator refused for every outline.
     assert all(o.get("version") is None for o in feeds)
@@ -117,12 +118,12 @@ def test_opml_lists_each_group_once_in_one_format_with_unique_titles(
     for outline in feeds:
         assert outline.get("type") == "rss"
         path = urlsplit(outline.get("xmlUrl")).path
-        status, _, feed = sample_server.get(path)
+        status, _, feed = sample_site.get(path)
         assert status == 200, path
         assert feedparser.parse(feed).feed.title == outline.get("title")
-        assert sample_server.get(urlsplit(outline.get("htmlUrl")).path)[0] == 200
-    assert f"{sample_server.base}/tags/defence/atom.xml" in urls
-    assert f"{sample_server.base}/defence/atom.xml" in urls
+        assert sample_site.get(urlsplit(outline.get("htmlUrl")).path)[0] == 200
+    assert f"{sample_site.base}/tags/defence/atom.xml" in urls
+    assert f"{sample_site.base}/defence/atom.xml" in urls
 
 
 @pytest.mark.parametrize(("fmt", "version", "file"), [
@@ -140,27 +141,27 @@ def test_opml_outlines_carry_a_version_only_for_rss(
         assert all(o.get("xmlUrl").endswith("/" + file) for o in feeds)
 
 
-def test_the_list_offered_for_importing_is_the_sites_feed(sample_server: Server) -> None:
+def test_the_list_offered_for_importing_is_the_sites_feed(sample_site: InProcess) -> None:
     """newsboat and elfeed file each story under the feed loaded last: the list the pages
     offer holds the site's feed alone; /feeds.opml, for picking, holds every group's."""
-    page = sample_server.get("/")[2].decode()
+    page = sample_site.get("/")[2].decode()
     offered = re.findall(r'<p class="opml">To import into your reader: <a href="([^"]+)">', page)
     assert offered == ["/subscribe.opml"]
     assert 'href="/feeds.opml"' in page
-    status, headers, body = sample_server.get("/subscribe.opml")
+    status, headers, body = sample_site.get("/subscribe.opml")
     assert (status, headers["content-type"]) == (200, "text/x-opml; charset=utf-8")
     opml = etree.fromstring(body)
     assert opml.findtext("head/title") == "AnewZ stories: the whole site"
     assert [(o.get("title"), o.get("xmlUrl")) for o in opml.iter("outline")] == [
-        ("AnewZ stories", f"{sample_server.base}/atom.xml")]
+        ("AnewZ stories", f"{sample_site.base}/atom.xml")]
 
 
-def test_media_in_feeds_and_served_from_the_site(sample_server: Server) -> None:
-    rss = feedparser.parse(sample_server.get("/rss.xml")[2])
-    atom = feedparser.parse(sample_server.get("/atom.xml")[2])
-    items = json.loads(sample_server.get("/feed.json")[2])["items"]
-    audio = f"{sample_server.base}/defence/sighnaghi-field-report.wav"
-    image = f"{sample_server.base}/middle-east/cyprus-earthquakes-seismogram.png"
+def test_media_in_feeds_and_served_from_the_site(sample_site: InProcess) -> None:
+    rss = feedparser.parse(sample_site.get("/rss.xml")[2])
+    atom = feedparser.parse(sample_site.get("/atom.xml")[2])
+    items = json.loads(sample_site.get("/feed.json")[2])["items"]
+    audio = f"{sample_site.base}/defence/sighnaghi-field-report.wav"
+    image = f"{sample_site.base}/middle-east/cyprus-earthquakes-seismogram.png"
     for parsed in (rss, atom):
         [entry] = [e for e in parsed.entries if "Sighnaghi crash site" in e.title]
         [enclosure] = entry.enclosures
@@ -174,14 +175,14 @@ def test_media_in_feeds_and_served_from_the_site(sample_server: Server) -> None:
                                     "size_in_bytes": 96044}]
     [item] = [i for i in items if "Cyprus" in i["title"]]
     assert item["image"] == image
-    status, headers, body = sample_server.get(urlsplit(audio).path)
+    status, headers, body = sample_site.get(urlsplit(audio).path)
     assert (status, headers["content-type"], len(body)) == (200, "audio/wav", 96044)
     assert body[:4] == b"RIFF"
-    status, headers, body = sample_server.get(urlsplit(image).path)
+    status, headers, body = sample_site.get(urlsplit(image).path)
     assert (status, headers["content-type"], body[:4]) == (200, "image/png", b"\x89PNG")
-    assert sample_server.get(urlsplit(image).path,
+    assert sample_site.get(urlsplit(image).path,
                              {"If-None-Match": headers["etag"]})[0] == 304
-    page = sample_server.get("/middle-east/cyprus-earthquakes-felt-in-israel/")[2].decode()
+    page = sample_site.get("/middle-east/cyprus-earthquakes-felt-in-israel/")[2].decode()
     assert f'<img src="{image}" alt="A seismograph trace' in page
 
 
@@ -197,10 +198,10 @@ def test_media_in_feeds_and_served_from_the_site(sample_server: Server) -> None:
     ("pages=0-10", 200, slice(None)),  # a range unit not understood (14.2: MUST ignore)
 ])
 def test_media_answers_several_ranges_with_the_whole_file(
-        sample_server: Server, ranges: str, status: int, part: slice) -> None:
+        sample_site: InProcess, ranges: str, status: int, part: slice) -> None:
     path = "/defence/sighnaghi-field-report.wav"
-    whole = sample_server.get(path)[2]
-    got = sample_server.get(path, {"Range": ranges})
+    whole = sample_site.get(path)[2]
+    got = sample_site.get(path, {"Range": ranges})
     assert (got[0], got[2]) == (status, whole[part]), ranges
     if status == 416:
         assert got[1]["content-range"] == f"bytes */{len(whole)}"
@@ -212,29 +213,29 @@ def test_media_answers_several_ranges_with_the_whole_file(
     "/defence/%2e%2e/%2e%2e/config.yaml", "/defence/..%2f..%2fconfig.yaml",
     "/.feeds/validators.sqlite3", "/.feeds/stories.json",
 ])
-def test_story_sources_config_and_state_are_never_served(sample_server: Server, path: str) -> None:
-    status, _, body = sample_server.get(path)
+def test_story_sources_config_and_state_are_never_served(sample_site: InProcess, path: str) -> None:
+    status, _, body = sample_site.get(path)
     assert status == 404
     assert b"base_url" not in body and b"title:" not in body
 
 
-def test_the_sample_feeds_are_complete(sample_server: Server) -> None:
+def test_the_sample_feeds_are_complete(sample_site: InProcess) -> None:
     """Twelve stories fit in one document: RFC 5005 section 2 (fh:complete), no archives."""
-    atom = etree.fromstring(sample_server.get("/atom.xml")[2])
+    atom = etree.fromstring(sample_site.get("/atom.xml")[2])
     assert atom.find("{http://purl.org/syndication/history/1.0}complete") is not None
-    assert sample_server.get("/archive/1.xml")[0] == 404
+    assert sample_site.get("/archive/1.xml")[0] == 404
 
 
-def test_follow_block_and_copy_buttons_are_on_every_page(sample_server: Server) -> None:
+def test_follow_block_and_copy_buttons_are_on_every_page(sample_site: InProcess) -> None:
     for path in ("/", "/europe/", "/tags/russia/", "/authors/anewz/",
                  "/europe/brussels-airport-drone-sighting/", "/no-such-page/"):
-        page = sample_server.get(path)[2].decode()
+        page = sample_site.get(path)[2].decode()
         assert '<section class="follow" id="follow"' in page
         assert "A feed reader" in page
         copies = re.findall(r'data-copy="([^"]+)"', page)
-        assert f"{sample_server.base}/rss.xml" in copies
+        assert f"{sample_site.base}/rss.xml" in copies
         assert 'href="/feeds.opml"' in page
-    script = sample_server.get("/static/follow.js", {"Accept-Encoding": "gzip"})
+    script = sample_site.get("/static/follow.js", {"Accept-Encoding": "gzip"})
     assert script[0] == 200
     body = gzip.decompress(script[2]) if script[1].get("content-encoding") == "gzip" else script[2]
     assert b"navigator.clipboard.writeText" in body

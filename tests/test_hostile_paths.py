@@ -3,11 +3,12 @@ for that path at most: publishing goes on, /healthz and feeds check say what and
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from .conftest import (
     Published,
     Server,
     free_port,
+    start_server,
     story_text,
     unprivileged,
     write_config,
@@ -35,27 +37,47 @@ def _check(root: Path, prefix: list[str] | None = None) -> subprocess.CompletedP
                            str(root)], capture_output=True, text=True, timeout=120)
 
 
+def _site(site: Path) -> int:
+    port = free_port()
+    write_config(site, base_url=f"http://127.0.0.1:{port}/")
+    write_story(site, "world/a.md", story_text("A", "2025-11-01T10:00", id='"urn:x:a"'))
+    return port
+
+
 @pytest.fixture
 def running(site: Path, serve: Callable[..., Server]) -> Callable[..., Server]:
     def start(prefix: list[str] | None = None) -> Server:
-        port = free_port()
-        write_config(site, base_url=f"http://127.0.0.1:{port}/")
-        write_story(site, "world/a.md", story_text("A", "2025-11-01T10:00", id='"urn:x:a"'))
-        return serve(site, port=port, prefix=prefix or ())
+        return serve(site, port=_site(site), prefix=prefix or ())
     return start
 
 
-def _then_publishes(server: Server, n: int) -> None:
+@pytest.fixture(scope="module")
+def watching(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One real server for the tests that make a name or a folder while it runs: each takes
+    away what it made, and ends with the site healthy again."""
+    site = tmp_path_factory.mktemp("names") / "site"
+    (site / "content").mkdir(parents=True)
+    server = start_server(site, _site(site))
+    yield server
+    server.stop()
+
+
+LATER = itertools.count(1)
+
+
+def _then_publishes(server: Server) -> None:
+    """Publishing goes on: a new story (named once per run: servers are shared) is served."""
+    n = next(LATER)
     write_story(server.root, f"world/later{n}.md",
-                story_text(f"Later {n}", f"2025-11-1{n}T10:00", id=f'"urn:x:later{n}"'))
+                story_text(f"Later {n}", f"2025-12-{n:02}T10:00", id=f'"urn:x:later{n}"'))
     eventually(lambda: f"Later {n}" in titles(server))
 
 
 @pytest.mark.parametrize("name", [b"bad\xffname.md", b"caf\xe9/story.md", b"tab\there.md",
                                   b"line\nbreak.md"])
 def test_a_name_that_no_url_can_carry_is_a_problem_for_that_path_only(
-        running: Callable[..., Server], name: bytes) -> None:
-    server = running()
+        watching: Server, name: bytes) -> None:
+    server = watching
     content = os.fsencode(server.root / "content" / "news")
     path = os.path.join(content, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -65,7 +87,7 @@ def test_a_name_that_no_url_can_carry_is_a_problem_for_that_path_only(
         "\t", "\\x09").replace("\n", "\\x0a")
     shown = shown.partition("/story.md")[0]  # a folder's name is the problem, not its files
     every_worker(server, lambda r: shown in _files(r))
-    _then_publishes(server, 1)
+    _then_publishes(server)
     checked = _check(server.root)
     assert f"{shown}:1: this name " in checked.stdout
     assert "Traceback" not in checked.stderr and "internal error" not in checked.stderr
@@ -73,11 +95,11 @@ def test_a_name_that_no_url_can_carry_is_a_problem_for_that_path_only(
     if os.path.exists(path):
         os.remove(path)
     every_worker(server, lambda r: r["status"] == "ok")
-    _then_publishes(server, 2)
+    _then_publishes(server)
 
 
-def test_emoji_with_joiners_and_any_script_name_a_story(running: Callable[..., Server]) -> None:
-    server = running()
+def test_emoji_with_joiners_and_any_script_name_a_story(watching: Server) -> None:
+    server = watching
     write_story(server.root, "world/👩\u200d💻-ünïcode-日本.md",
                 story_text("Joined", "2025-11-05T10:00", id='"urn:x:joined"'))
     eventually(lambda: "Joined" in titles(server))
@@ -119,15 +141,16 @@ def _unnest(folder: Path) -> None:
 
 @pytest.mark.parametrize("depth", [1_100, 10_000])
 def test_folders_nested_thousands_deep_while_serving_are_reported(
-        running: Callable[..., Server], depth: int) -> None:
-    server = running()
+        watching: Server, depth: int) -> None:
+    server = watching
     deep = server.root / "content" / "deep"
     try:
         _nest(deep, depth)
         every_worker(server, lambda r: any("nested more than" in m for m in _files(r).values()))
-        _then_publishes(server, 1)
+        _then_publishes(server)
     finally:
         _unnest(deep)
+    every_worker(server, lambda r: r["status"] == "ok")
 
 
 def test_a_folder_the_server_cannot_read_is_reported_and_keeps_its_stories(
@@ -143,7 +166,7 @@ def test_a_folder_the_server_cannot_read_is_reported_and_keeps_its_stories(
         every_worker(server, lambda r: "content/locked" in _files(r))
         assert "cannot be read" in _files(__import__("json").loads(
             server.get("/healthz")[2]))["content/locked"]
-        _then_publishes(server, 1)
+        _then_publishes(server)
         assert "Kept" in titles(server)  # what it held is neither published nor removed
         checked = _check(server.root, prefix)
         assert "content/locked:1: this folder cannot be read" in checked.stdout

@@ -1,6 +1,7 @@
 """Polling as a feed reader does: validators, conditional GETs, HEAD, gzip, cache headers.
 
-Everything here goes through the real server (granian, two workers) over loopback.
+The answers are the worker's (in-process, through the same WSGI app); exact request bytes
+and restarts go through the real server (granian, two workers) over loopback.
 """
 
 from __future__ import annotations
@@ -15,16 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Server, copy_sample_site, free_port
+from .conftest import InProcess, Server, copy_sample_site, free_port
 
 FEEDS = ["/rss.xml", "/atom.xml", "/feed.json"]
 DOCUMENTS = [*FEEDS, "/", "/europe/brussels-airport-drone-sighting/"]
 GZIP = {"Accept-Encoding": "gzip"}
 
 
-def test_feeds_carry_strong_validators_and_cache_headers(sample_server: Server) -> None:
+def test_feeds_carry_strong_validators_and_cache_headers(sample_site: InProcess) -> None:
     for path in FEEDS:
-        status, headers, body = sample_server.get(path)
+        status, headers, body = sample_site.get(path)
         assert status == 200
         assert re.fullmatch(r'"[0-9a-f]{32}"', headers["etag"]), "strong ETag"
         assert parsedate_to_datetime(headers["last-modified"])
@@ -32,14 +33,15 @@ def test_feeds_carry_strong_validators_and_cache_headers(sample_server: Server) 
         assert headers["vary"] == "Accept-Encoding"
         assert "expires" not in headers
         assert int(headers["content-length"]) == len(body)
-    rss = sample_server.get("/rss.xml")[2].decode()
+    rss = sample_site.get("/rss.xml")[2].decode()
     assert "<ttl>15</ttl>" in rss  # 900 s in minutes
 
 
 @pytest.mark.parametrize("path", DOCUMENTS)
-def test_a_reader_sending_back_the_etag_gets_an_empty_304(sample_server: Server, path: str) -> None:
-    _, first, _ = sample_server.get(path)
-    status, headers, body = sample_server.get(path, {"If-None-Match": first["etag"]})
+def test_a_reader_sending_back_the_etag_gets_an_empty_304(sample_site: InProcess,
+                                                          path: str) -> None:
+    _, first, _ = sample_site.get(path)
+    status, headers, body = sample_site.get(path, {"If-None-Match": first["etag"]})
     assert status == 304
     assert body == b""
     assert headers["etag"] == first["etag"]
@@ -49,8 +51,8 @@ def test_a_reader_sending_back_the_etag_gets_an_empty_304(sample_server: Server,
     assert "content-type" not in headers  # nothing of the body is described
 
 
-def test_each_precedence_case_of_rfc9110_13_2_2(sample_server: Server) -> None:
-    _, headers, _ = sample_server.get("/atom.xml")
+def test_each_precedence_case_of_rfc9110_13_2_2(sample_site: InProcess) -> None:
+    _, headers, _ = sample_site.get("/atom.xml")
     etag, lm = headers["etag"], headers["last-modified"]
     older = "Mon, 01 Jan 2024 00:00:00 GMT"
     future = "Mon, 01 Jan 2091 00:00:00 GMT"
@@ -73,17 +75,17 @@ def test_each_precedence_case_of_rfc9110_13_2_2(sample_server: Server) -> None:
         ({"If-Match": '"other"', "If-None-Match": etag}, 412),  # step 1 comes first
     ]
     for headers_sent, expected in cases:
-        status, _, body = sample_server.get("/atom.xml", headers_sent)
+        status, _, body = sample_site.get("/atom.xml", headers_sent)
         assert status == expected, headers_sent
         assert (body == b"") == (expected != 200), headers_sent
 
 
 @pytest.mark.parametrize("path", DOCUMENTS)
 @pytest.mark.parametrize("encoding", [{}, GZIP])
-def test_head_answers_like_get_without_a_body(sample_server: Server, path: str,
+def test_head_answers_like_get_without_a_body(sample_site: InProcess, path: str,
                                               encoding: dict[str, str]) -> None:
-    get_status, get_headers, get_body = sample_server.get(path, encoding)
-    head_status, head_headers, head_body = sample_server.get(path, encoding, method="HEAD")
+    get_status, get_headers, get_body = sample_site.get(path, encoding)
+    head_status, head_headers, head_body = sample_site.get(path, encoding, method="HEAD")
     assert head_status == get_status == 200
     assert head_body == b""
     for name in ("content-type", "content-length", "etag", "last-modified", "cache-control",
@@ -93,9 +95,9 @@ def test_head_answers_like_get_without_a_body(sample_server: Server, path: str,
 
 
 @pytest.mark.parametrize("path", DOCUMENTS)
-def test_gzip_has_its_own_etag_and_the_same_content(sample_server: Server, path: str) -> None:
-    _, plain_headers, plain = sample_server.get(path)
-    _, gz_headers, compressed = sample_server.get(path, GZIP)
+def test_gzip_has_its_own_etag_and_the_same_content(sample_site: InProcess, path: str) -> None:
+    _, plain_headers, plain = sample_site.get(path)
+    _, gz_headers, compressed = sample_site.get(path, GZIP)
     assert "content-encoding" not in plain_headers
     assert gz_headers["content-encoding"] == "gzip"
     assert gzip.decompress(compressed) == plain
@@ -103,19 +105,19 @@ def test_gzip_has_its_own_etag_and_the_same_content(sample_server: Server, path:
     assert gz_headers["etag"] != plain_headers["etag"]  # RFC 9110 8.8.3
     assert gz_headers["last-modified"] == plain_headers["last-modified"]
     # Each ETag validates only its own encoding.
-    assert sample_server.get(path, {**GZIP, "If-None-Match": gz_headers["etag"]})[0] == 304
-    assert sample_server.get(path, {**GZIP, "If-None-Match": plain_headers["etag"]})[0] == 200
-    assert sample_server.get(path, {"If-None-Match": gz_headers["etag"]})[0] == 200
+    assert sample_site.get(path, {**GZIP, "If-None-Match": gz_headers["etag"]})[0] == 304
+    assert sample_site.get(path, {**GZIP, "If-None-Match": plain_headers["etag"]})[0] == 200
+    assert sample_site.get(path, {"If-None-Match": gz_headers["etag"]})[0] == 200
     # Two fetches of the gzip body are byte-identical (no timestamp in the gzip header).
-    assert sample_server.get(path, GZIP)[2] == compressed
+    assert sample_site.get(path, GZIP)[2] == compressed
 
 
 @pytest.mark.parametrize(("accept", "gzipped"), [
     ("gzip;q=0", False), ("br", False), ("*", True), ("deflate, gzip;q=0.8", True),
     ("identity", False),
 ])
-def test_accept_encoding_is_honoured(sample_server: Server, accept: str, gzipped: bool) -> None:
-    _, headers, _ = sample_server.get("/rss.xml", {"Accept-Encoding": accept})
+def test_accept_encoding_is_honoured(sample_site: InProcess, accept: str, gzipped: bool) -> None:
+    _, headers, _ = sample_site.get("/rss.xml", {"Accept-Encoding": accept})
     assert (headers.get("content-encoding") == "gzip") is gzipped
     assert headers["vary"] == "Accept-Encoding"
 
@@ -123,8 +125,8 @@ def test_accept_encoding_is_honoured(sample_server: Server, accept: str, gzipped
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
 @pytest.mark.parametrize("path", ["/rss.xml", "/", "/europe/brussels-airport-drone-sighting/",
                                   "/healthz"])
-def test_other_methods_get_a_clean_405(sample_server: Server, method: str, path: str) -> None:
-    status, headers, _ = sample_server.get(path, method=method)
+def test_other_methods_get_a_clean_405(sample_site: InProcess, method: str, path: str) -> None:
+    status, headers, _ = sample_site.get(path, method=method)
     assert status == 405
     assert set(headers["allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -18,9 +20,10 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 
+from feeds.catalog.store import catalog_path
 from feeds.site.ids import derived_id
 
-from .conftest import Server, free_port, story_text, write_config, write_story
+from .conftest import InProcess, Server, free_port, story_text, write_config, write_story
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WAIT = 20.0  # seconds a change may take on a loaded machine here (the 1 s target: bench/)
@@ -186,13 +189,29 @@ def test_a_new_broken_file_is_reported_and_not_published(live: Server) -> None:
     every_worker(live, lambda report: report["status"] == "ok")
 
 
+def taken_in(root: Path, *relative: str) -> Callable[[], bool]:
+    """Tell whether the publisher has read these files under content/ as they are now (the
+    catalogue's record of each has its current mtime), published or not."""
+    def check() -> bool:
+        wanted = {f"content/{name}": (root / "content" / name).stat().st_mtime_ns
+                  for name in relative}
+        db = sqlite3.connect(f"file:{catalog_path(root)}?mode=ro", uri=True, timeout=10)
+        try:
+            found = dict(db.execute(f"SELECT source, mtime_ns FROM files WHERE source IN "
+                                    f"({','.join('?' * len(wanted))})", list(wanted)))
+        finally:
+            db.close()
+        return found == wanted
+    return check
+
+
 def test_future_and_draft_stories(live: Server) -> None:
     soon = datetime.now(BERLIN) + timedelta(seconds=3)
     write_story(live.root, "world/soon.md",
                 story_text("Soon", soon.isoformat(timespec="seconds"), id='"urn:x:soon"'))
     write_story(live.root, "world/draft.md",
                 story_text("Draft", "2025-11-06T10:00:00", draft="true", id='"urn:x:draft"'))
-    time.sleep(1.0)
+    eventually(taken_in(live.root, "world/soon.md", "world/draft.md"))
     _, before, _ = live.get("/rss.xml")
     assert titles(live) == ["First"]
     assert health(live)["stories"] == 1
@@ -250,21 +269,29 @@ def test_ids_are_written_back_without_changing_anything_else(
     assert health(server)["problems"] == []
 
 
-def test_write_ids_off_leaves_files_alone_and_check_warns(
-    site: Path, serve: Callable[..., Server]
-) -> None:
+def test_write_ids_off_leaves_files_alone_and_check_warns(site: Path) -> None:
+    """In-process: the publisher's id back-fill asked directly, on a file long quiet (the
+    real server asks it whenever it is idle), and once more with write_ids on, which writes."""
     port = free_port()
     write_config(site, base_url=f"http://127.0.0.1:{port}/", write_ids="false")
     path = write_story(site, "x.md", story_text("X", "2025-11-01"))
     before = path.read_bytes()
-    server = serve(site, port=port)
-    assert titles(server) == ["X"]
-    time.sleep(0.5)
-    assert path.read_bytes() == before
-    result = subprocess.run([sys.executable, "-m", "feeds", "check", "--root", str(site)],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0
-    assert result.stdout.startswith("content/x.md:1: warning: no id")
+    os.utime(path, (time.time() - 3600, time.time() - 3600))  # quiet for an hour
+    server = InProcess(site, port)
+    try:
+        assert titles(server) == ["X"]
+        assert server.published.publisher.write_missing_ids(budget=10) == 0
+        assert path.read_bytes() == before
+        result = subprocess.run([sys.executable, "-m", "feeds", "check", "--root", str(site)],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0
+        assert result.stdout.startswith("content/x.md:1: warning: no id")
+        write_config(site, base_url=f"http://127.0.0.1:{port}/", write_ids="true")
+        server.published.publisher.reload_config()  # (the real server's loop does this)
+        assert server.published.publisher.write_missing_ids(budget=10) == 1  # (on: written)
+        assert path.read_bytes() != before
+    finally:
+        server.stop()
 
 
 def test_feeds_new_writes_a_ready_story_and_refuses_to_overwrite(live: Server) -> None:
@@ -353,6 +380,24 @@ def hub() -> Iterator[Hub]:
     hub.close()
 
 
+def _before_a_marker(site: Path, hub: Hub, base: str, n: int) -> list[str]:
+    """Publish a story of a section and an author of its own, wait for its pings, and return
+    the other pings since the hub was last cleared: pings go out in the order of the commits,
+    so every ping of an earlier change has arrived by then (no fixed wait for an absence)."""
+    write_story(site, f"marker{n}/m.md", story_text(f"Marker {n}", "2025-10-01",
+                                                    id=f'"urn:x:marker{n}"', author="Marker"))
+    marker = [base + group + name for group in ("/", f"/marker{n}/", "/authors/marker/")
+              for name in ("rss.xml", "atom.xml", "feed.json")]
+    before = Counter(hub.pings)  # (the site's feeds may have been pinged already)
+    eventually(lambda: all(Counter(hub.pings)[url] > before[url] for url in marker),
+               timeout=WAIT + 5)
+    others = list(hub.pings)
+    for url in marker:
+        others.remove(url)
+    hub.pings.clear()
+    return others
+
+
 def test_websub_advertises_hubs_and_pings_only_changed_feeds(
     site: Path, serve: Callable[..., Server], hub: Hub
 ) -> None:
@@ -373,8 +418,7 @@ def test_websub_advertises_hubs_and_pings_only_changed_feeds(
     assert {(link.rel, link.href) for link in atom.feed.links} >= {("hub", hub.url),
                                                            ("self", f"{base}/atom.xml")}
     assert json.loads(server.get("/feed.json")[2])["hubs"] == [{"type": "WebSub", "url": hub.url}]
-    time.sleep(1.0)
-    assert hub.pings == []  # nothing changed since the server started
+    assert _before_a_marker(site, hub, base, 1) == []  # nothing changed since the server started
 
     hub.fail_first = 1  # the hub is down once: the ping is retried
     write_story(site, "world/b.md", story_text("B", "2025-11-02", id='"urn:x:b"'))
@@ -383,21 +427,18 @@ def test_websub_advertises_hubs_and_pings_only_changed_feeds(
                                                                "/authors/test-desk/")
                      for p in feeds)
     eventually(lambda: sorted(hub.pings) == changed, timeout=WAIT + 5)
-    time.sleep(1.5)
-    assert sorted(hub.pings) == changed, "each feed once, not per worker"
+    assert sorted(_before_a_marker(site, hub, base, 2)) == changed, "each feed once, not per worker"
 
     # A scheduled story coming due is a change too.
     hub.pings.clear()
-    soon = datetime.now(BERLIN) + timedelta(seconds=2)
+    soon = (datetime.now(BERLIN) + timedelta(seconds=2)).replace(microsecond=0)
     write_story(site, "world/c.md", story_text("C", soon.isoformat(timespec="seconds"),
                                                id='"urn:x:c"'))
-    time.sleep(0.8)
-    assert hub.pings == []
     eventually(lambda: sorted(hub.pings) == changed, timeout=WAIT + 3)
+    assert datetime.now(BERLIN) >= soon, "pinged before the story's time"
 
     # A draft changes no feed: no ping.
     hub.pings.clear()
     write_story(site, "world/d.md", story_text("D", "2025-11-03", draft="true"))
-    time.sleep(2.0)
-    assert hub.pings == []
+    assert _before_a_marker(site, hub, base, 3) == []
     assert os.path.exists(site / "content/world/d.md")

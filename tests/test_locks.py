@@ -3,6 +3,8 @@ the first, and the first goes on as if nothing happened."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -10,8 +12,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from .conftest import Server, free_port, stop_group, story_text, write_config, write_story
 from .test_live import every_worker
+
+pytestmark = pytest.mark.e2e  # real processes (see SERVER_FIXTURES in conftest.py)
 
 
 def _site(root: Path, title: str, port: int) -> Path:
@@ -24,9 +30,27 @@ def _site(root: Path, title: str, port: int) -> Path:
 
 
 def _second(root: Path, port: int) -> subprocess.CompletedProcess[str]:
-    """Run a second feeds serve, which must give up by itself (bounded)."""
-    return subprocess.run([sys.executable, "-m", "feeds", "serve", "--root", str(root),
-                           "--port", str(port)], capture_output=True, text=True, timeout=60)
+    """Run a second feeds serve, which must give up by itself (bounded), and wait until
+    every process it started is gone too (its resource tracker, a second or two after it,
+    once took the first server's status block with it)."""
+    process = subprocess.Popen([sys.executable, "-m", "feeds", "serve", "--root", str(root),
+                                "--port", str(port)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=60)
+    finally:
+        stop_group(process)  # (nothing, unless it hung)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        if time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise AssertionError("the refused server left processes behind")
+        time.sleep(0.05)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 def test_a_second_server_on_the_same_folder_is_refused_naming_the_first(

@@ -26,6 +26,8 @@ from feeds import __version__
 
 from .conftest import REPO, free_port, stop_group, story_text
 
+pytestmark = pytest.mark.e2e  # real processes (see SERVER_FIXTURES in conftest.py)
+
 WHEELHOUSE = Path(sys.prefix) / "wheelhouse"
 STEP_TIMEOUT = 300
 

@@ -43,6 +43,7 @@ from feeds.catalog.publisher import Publisher
 from feeds.catalog.store import catalog_path
 
 from .conftest import write_config
+from .tables import parse_here  # noqa: F401 - a fixture
 
 START = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 LATER = datetime(2100, 1, 1, tzinfo=UTC).timestamp()
@@ -257,6 +258,7 @@ def _build(factory: pytest.TempPathFactory, root: Path, now: datetime,
 @example(history=[  # a story tagged after a later one was: the tag's order is who joined first
     Step("add", "s0", section="world"), Step("add", "s1", section="world", tags=("red",)),
     Step("edit", "s0", tags=("red",))], seen=0)
+@pytest.mark.usefixtures("parse_here")  # what is decided and served, not the parse children
 def test_random_histories_keep_every_promise(tmp_path_factory: pytest.TempPathFactory,
                                              history: list[Step], seen: int) -> None:
     root = tmp_path_factory.mktemp("site")

@@ -19,6 +19,8 @@ from lxml import etree
 from .conftest import Server
 from .test_sample_site import EXPECTED
 
+pytestmark = pytest.mark.e2e  # real processes (see SERVER_FIXTURES in conftest.py)
+
 
 def newsboat(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = shutil.which("newsboat")

@@ -153,6 +153,7 @@ def test_the_readme_systemd_unit_passes_systemd_analyze_verify(tmp_path: Path) -
     assert _unit()["Restart"] == ["on-failure"]
 
 
+@pytest.mark.e2e
 def test_the_systemd_unit_s_command_serves_and_stops_cleanly_on_sigterm(
         site: Path, tmp_path: Path) -> None:
     """What systemd runs: ExecStart with the unit's environment (FEEDS_ROOT names the site),

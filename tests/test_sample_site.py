@@ -1,4 +1,5 @@
-"""End to end: the sample site as a subscriber meets it, over HTTP, read with feedparser."""
+"""The sample site as a subscriber meets it, read with feedparser: in-process, and /healthz
+through the real server."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import feedparser
 import pytest
 import yaml
 
-from .conftest import REPO, Server
+from .conftest import REPO, InProcess, Server
 
 FEEDS = ("/rss.xml", "/atom.xml", "/feed.json")
 
@@ -47,8 +48,8 @@ def test_the_sample_site_has_twelve_distinct_stories() -> None:
 
 
 @pytest.mark.parametrize("path", ["/rss.xml", "/atom.xml"])
-def test_rss_and_atom_carry_every_sample_story(sample_server: Server, path: str) -> None:
-    status, headers, body = sample_server.get(path)
+def test_rss_and_atom_carry_every_sample_story(sample_site: InProcess, path: str) -> None:
+    status, headers, body = sample_site.get(path)
     assert status == 200
     parsed = feedparser.parse(body, response_headers=headers)
     assert not parsed.bozo, parsed.get("bozo_exception")
@@ -60,7 +61,7 @@ def test_rss_and_atom_carry_every_sample_story(sample_server: Server, path: str)
     for entry in parsed.entries:
         story = EXPECTED[entry.id]
         assert entry.title == story["title"]
-        assert entry.link == f"{sample_server.base}/{story['path']}/"
+        assert entry.link == f"{sample_site.base}/{story['path']}/"
         assert entry.summary == story["summary"]
         assert datetime(*entry.published_parsed[:6]) == _utc(story["date"])
         assert entry.author_detail.name == story["author"]
@@ -70,20 +71,20 @@ def test_rss_and_atom_carry_every_sample_story(sample_server: Server, path: str)
         assert entry.content[0].value.startswith(first)
 
 
-def test_rss_authors_are_read_by_parsers_that_read_only_author(sample_server: Server) -> None:
+def test_rss_authors_are_read_by_parsers_that_read_only_author(sample_site: InProcess) -> None:
     """atoma (and rsstail, through libmrss) read an RSS item's <author> and no dc:creator:
     they showed no author. Each item's <author> now carries the names, in the address-then-
     names form RSS 2.0 and the W3C validator ask for."""
-    feed = atoma.parse_rss_bytes(sample_server.get("/rss.xml")[2])
+    feed = atoma.parse_rss_bytes(sample_site.get("/rss.xml")[2])
     assert len(feed.items) == 12
     for item in feed.items:
         story = EXPECTED[item.guid]
         assert item.author == f"noreply@example.com ({story['author']})"
 
 
-def test_json_feed_carries_every_sample_story(sample_server: Server) -> None:
+def test_json_feed_carries_every_sample_story(sample_site: InProcess) -> None:
     """feedparser 6 reads no JSON Feed, so this one is read as JSON (jsonfeed.org/version/1.1)."""
-    feed = json.loads(sample_server.get("/feed.json")[2])
+    feed = json.loads(sample_site.get("/feed.json")[2])
     items = feed["items"]
     assert len(items) == 12
     dates = [datetime.fromisoformat(item["date_published"]) for item in items]
@@ -91,7 +92,7 @@ def test_json_feed_carries_every_sample_story(sample_server: Server) -> None:
     for item in items:
         story = EXPECTED[item["id"]]
         assert item["title"] == story["title"]
-        assert item["url"] == f"{sample_server.base}/{story['path']}/"
+        assert item["url"] == f"{sample_site.base}/{story['path']}/"
         assert item["summary"] == story["summary"]
         assert datetime.fromisoformat(item["date_published"]) == story["date"]
         assert item["authors"] == [{"name": story["author"]}]
@@ -105,8 +106,8 @@ def _utc(value: datetime) -> datetime:
     return datetime.utcfromtimestamp(value.timestamp())
 
 
-def test_full_text_and_block_quote_survive(sample_server: Server) -> None:
-    parsed = feedparser.parse(sample_server.get("/atom.xml")[2])
+def test_full_text_and_block_quote_survive(sample_site: InProcess) -> None:
+    parsed = feedparser.parse(sample_site.get("/atom.xml")[2])
     [entry] = [e for e in parsed.entries if "FSB" in e.title]
     html = entry.content[0].value
     assert "<blockquote>" in html
@@ -115,23 +116,23 @@ def test_full_text_and_block_quote_survive(sample_server: Server) -> None:
     assert "consistently denied involvement in cyber espionage" in html
 
 
-def test_every_item_link_answers_200(sample_server: Server) -> None:
+def test_every_item_link_answers_200(sample_site: InProcess) -> None:
     links = set()
     for path in FEEDS:
-        for entry in feedparser.parse(sample_server.get(path)[2]).entries:
+        for entry in feedparser.parse(sample_site.get(path)[2]).entries:
             links.add(entry.link)
     assert len(links) == 12
     for link in links:
         parts = urlsplit(link)
-        assert parts.netloc == f"127.0.0.1:{sample_server.port}"
-        status, headers, body = sample_server.get(parts.path)
+        assert parts.netloc == f"127.0.0.1:{sample_site.port}"
+        status, headers, body = sample_site.get(parts.path)
         assert status == 200, link
         assert headers["content-type"] == "text/html; charset=utf-8"
 
 
-def test_story_page_shows_the_story(sample_server: Server) -> None:
+def test_story_page_shows_the_story(sample_site: InProcess) -> None:
     story = next(s for s in EXPECTED.values() if "Tanzania" in str(s["title"]))
-    status, _, body = sample_server.get(f"/{story['path']}/")
+    status, _, body = sample_site.get(f"/{story['path']}/")
     page = body.decode()
     assert status == 200
     assert f"<h1>{story['title']}</h1>" in page
@@ -139,20 +140,20 @@ def test_story_page_shows_the_story(sample_server: Server) -> None:
     assert '<time datetime="2025-11-13T20:30:00+04:00">' in page
 
 
-def test_front_page_lists_stories_and_offers_the_three_feeds(sample_server: Server) -> None:
-    status, headers, body = sample_server.get("/")
+def test_front_page_lists_stories_and_offers_the_three_feeds(sample_site: InProcess) -> None:
+    status, headers, body = sample_site.get("/")
     page = body.decode()
     assert status == 200
     for story in EXPECTED.values():
         assert f'href="/{story["path"]}/"' in page
     found = re.findall(r'<link rel="alternate" type="([^"]+)" title="[^"]+" href="([^"]+)">', page)
     assert found == [
-        ("application/rss+xml", f"{sample_server.base}/rss.xml"),
-        ("application/atom+xml", f"{sample_server.base}/atom.xml"),
-        ("application/feed+json", f"{sample_server.base}/feed.json"),
+        ("application/rss+xml", f"{sample_site.base}/rss.xml"),
+        ("application/atom+xml", f"{sample_site.base}/atom.xml"),
+        ("application/feed+json", f"{sample_site.base}/feed.json"),
     ]
     for _, href in found:
-        assert sample_server.get(urlsplit(href).path)[0] == 200
+        assert sample_site.get(urlsplit(href).path)[0] == 200
 
 
 # The types each kind of tool looks for: any feed; gPodder's (its FeedAutodiscovery keeps
@@ -170,37 +171,37 @@ TYPE_FILTERS = [None, GPODDER_TYPES, ("application/rss+xml",), ("application/ato
                                            "/authors/nini-nikoleishvili/"),
     ("/no-such-page/", "/"),
 ])
-def test_first_and_last_feed_links_are_the_pages_own(sample_server: Server, path: str,
+def test_first_and_last_feed_links_are_the_pages_own(sample_site: InProcess, path: str,
                                                      base: str) -> None:
     """Tools that take the first alternate link and tools that take the last (gPodder took a
     one-story tag feed from a story page) subscribe to the page's own feeds: the site's on
     the front and story pages, a group's on its page, whatever type they look for."""
-    body = sample_server.get(path)[2]
+    body = sample_site.get(path)[2]
     found = re.findall(r'<link rel="alternate" type="([^"]+)" title="[^"]+" href="([^"]+)">',
                        body.decode())
-    own = {f"{sample_server.base}{base}{name}" for name in ("rss.xml", "atom.xml", "feed.json")}
+    own = {f"{sample_site.base}{base}{name}" for name in ("rss.xml", "atom.xml", "feed.json")}
     for types in TYPE_FILTERS:
         links = [href for kind, href in found if types is None or kind in types]
         assert links and links[0] in own and links[-1] in own, (types, links)
 
 
 @pytest.mark.parametrize("path", [*FEEDS, "/", "/europe/brussels-airport-drone-sighting/"])
-def test_two_gets_return_identical_bytes(sample_server: Server, path: str) -> None:
-    first = sample_server.get(path)
-    second = sample_server.get(path)
+def test_two_gets_return_identical_bytes(sample_site: InProcess, path: str) -> None:
+    first = sample_site.get(path)
+    second = sample_site.get(path)
     assert first[0] == second[0] == 200
     assert first[2] == second[2]
     assert first[1]["etag"] == second[1]["etag"]
 
 
-def test_feed_dates_come_from_the_stories_not_the_clock(sample_server: Server) -> None:
-    rss = sample_server.get("/rss.xml")[2].decode()
-    atom = sample_server.get("/atom.xml")[2].decode()
+def test_feed_dates_come_from_the_stories_not_the_clock(sample_site: InProcess) -> None:
+    rss = sample_site.get("/rss.xml")[2].decode()
+    atom = sample_site.get("/atom.xml")[2].decode()
     assert "<lastBuildDate>Fri, 14 Nov 2025 06:15:00 GMT</lastBuildDate>" in rss
     assert "<updated>2025-11-14T06:15:00Z</updated>" in atom.split("<entry>")[0]
 
 
-def test_media_types(sample_server: Server) -> None:
+def test_media_types(sample_site: InProcess) -> None:
     expected = {
         "/rss.xml": "application/rss+xml; charset=utf-8",
         "/atom.xml": "application/atom+xml; charset=utf-8",
@@ -208,16 +209,16 @@ def test_media_types(sample_server: Server) -> None:
         "/healthz": "application/json",
     }
     for path, media_type in expected.items():
-        assert sample_server.get(path)[1]["content-type"] == media_type
+        assert sample_site.get(path)[1]["content-type"] == media_type
 
 
-def test_json_feed_meets_version_1_1(sample_server: Server) -> None:
+def test_json_feed_meets_version_1_1(sample_site: InProcess) -> None:
     """Check the JSON Feed 1.1 rules (jsonfeed.org/version/1.1) field by field."""
-    feed = json.loads(sample_server.get("/feed.json")[2])
+    feed = json.loads(sample_site.get("/feed.json")[2])
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
     assert isinstance(feed["title"], str) and feed["title"]
-    assert feed["feed_url"] == f"{sample_server.base}/feed.json"
-    assert feed["home_page_url"] == f"{sample_server.base}/"
+    assert feed["feed_url"] == f"{sample_site.base}/feed.json"
+    assert feed["home_page_url"] == f"{sample_site.base}/"
     assert feed["language"] == "en"
     # 1.1 deprecates 1.0's author for authors, and keeps it valid beside them: 1.0 readers
     # show only author.
@@ -239,6 +240,7 @@ def test_json_feed_meets_version_1_1(sample_server: Server) -> None:
 
 
 def test_healthz_counts_the_stories(sample_server: Server) -> None:
+    """The real server: its publisher running is part of what /healthz says."""
     status, headers, body = sample_server.get("/healthz")
     assert status == 200
     health = json.loads(body)
@@ -253,8 +255,8 @@ def test_healthz_counts_the_stories(sample_server: Server) -> None:
 
 @pytest.mark.parametrize("path", ["/no/such/story/", "/nothing", "/rss.xml/", "/%2e%2e/config.yaml",
                                   "/content/europe/brussels-airport-drone-sighting.yaml"])
-def test_unknown_paths_are_a_404_page(sample_server: Server, path: str) -> None:
-    status, headers, body = sample_server.get(path)
+def test_unknown_paths_are_a_404_page(sample_site: InProcess, path: str) -> None:
+    status, headers, body = sample_site.get(path)
     assert status == 404
     assert headers["content-type"] == "text/html; charset=utf-8"
     assert b"There is no page at this address" in body

@@ -14,6 +14,8 @@ import pytest
 from .conftest import Server, free_port, story_text, write_config, write_story
 from .proxies import Proxy, fetch, program, start_varnish
 
+pytestmark = pytest.mark.e2e  # real processes (see SERVER_FIXTURES in conftest.py)
+
 FEEDS = ["/rss.xml", "/atom.xml", "/feed.json", "/world/rss.xml", "/tags/defence/atom.xml"]
 STORM = 2000
 
