@@ -16,6 +16,7 @@ from feeds.documents.structured import ld_json
 
 from . import browser
 from .conftest import Published, Server, free_port, story_text, write_config, write_story
+from .podcasting import show_site
 
 BASE = "http://127.0.0.1:8000/"
 LOGO = "https://cdn.example/logo.png"
@@ -203,3 +204,28 @@ def test_image_sizes_are_read_from_files_of_each_format(
     assert og["og:image"] == [f"{BASE}world/{name}"]
     found = (og.get("og:image:width"), og.get("og:image:height"))
     assert found == ((None, None) if size is None else ([str(size[0])], [str(size[1])]))
+
+
+def test_a_show_page_is_a_podcast_series_with_its_episodes(
+        site: Path, publish: Callable[..., Published]) -> None:
+    """A show's page is both a listing (``ItemList``) and the show (``PodcastSeries``): its
+    name, feed and artwork, and each episode of the page with its audio."""
+    show_site(site)
+    published = publish(site)
+    found = _read(published.body("/briefing/"), f"{BASE}briefing/")["json-ld"]
+    [graph] = found  # type: ignore[misc]
+    by_type = {item["@type"]: item for item in graph["@graph"]}
+    assert set(by_type) == {"ItemList", "PodcastSeries"}
+    series = by_type["PodcastSeries"]
+    assert series["url"] == f"{BASE}briefing/"
+    assert series["webFeed"] == f"{BASE}briefing/rss.xml"
+    assert series["image"].endswith("/briefing/cover.png")
+    episodes = {e["name"]: e for e in series["episode"]}
+    assert set(episodes) == {"Monday's briefing", "Coming soon, the Morning Briefing"}
+    monday = episodes["Monday's briefing"]
+    assert monday["@type"] == "PodcastEpisode"
+    assert monday["associatedMedia"]["contentUrl"] == f"{BASE}briefing/monday.mp3"
+    for episode in episodes.values():
+        assert published.get(episode["url"].removeprefix(BASE[:-1])).status_code == 200
+    [other] = _read(published.body("/"), BASE)["json-ld"]  # type: ignore[misc]
+    assert other["@type"] == "ItemList"  # any other listing: no series
