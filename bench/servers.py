@@ -170,16 +170,19 @@ def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> Non
         return
 
 
-def feeds_command(root: Path, port: int, workers: int) -> list[str]:
-    """Return the ``feeds serve`` command line of this Python environment."""
+def feeds_command(root: Path, port: int, workers: int, metrics: bool = False) -> list[str]:
+    """Return the ``feeds serve`` command line of this Python environment (``metrics``: with
+    ``--metrics`` on another free loopback port)."""
     script = Path(sys.executable).with_name("feeds")
     program = [str(script)] if script.exists() else [sys.executable, "-m", "feeds"]
     return [*program, "serve", "--root", str(root), "--host", HOST, "--port", str(port),
-            "--workers", str(workers)]
+            "--workers", str(workers),
+            *(["--metrics", f"{HOST}:{free_port()}"] if metrics else [])]
 
 
 @contextlib.contextmanager
-def launch_feeds(root: Path, log: Path, workers: int = 2) -> Iterator[Launched]:
+def launch_feeds(root: Path, log: Path, workers: int = 2,
+                 metrics: bool = False) -> Iterator[Launched]:
     """Launch ``feeds serve`` on a free loopback port, in its own session; stop it on exit.
 
     It yields at once, without waiting for the server to answer: the caller times what it
@@ -188,7 +191,8 @@ def launch_feeds(root: Path, log: Path, workers: int = 2) -> Iterator[Launched]:
     port = free_port()
     with open(log, "ab") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(feeds_command(root, port, workers), stdin=subprocess.DEVNULL,
+        process = subprocess.Popen(feeds_command(root, port, workers, metrics),
+                                   stdin=subprocess.DEVNULL,
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         yield Launched(process, port, started)
@@ -197,10 +201,10 @@ def launch_feeds(root: Path, log: Path, workers: int = 2) -> Iterator[Launched]:
 
 
 @contextlib.contextmanager
-def feeds_server(root: Path, log: Path, workers: int = 2,
-                 timeout: float = START_TIMEOUT) -> Iterator[Running]:
+def feeds_server(root: Path, log: Path, workers: int = 2, timeout: float = START_TIMEOUT,
+                 metrics: bool = False) -> Iterator[Running]:
     """Launch ``feeds serve`` on a free loopback port and time launch to the first 200."""
-    with launch_feeds(root, log, workers) as server:
+    with launch_feeds(root, log, workers, metrics) as server:
         seconds = wait_for_200(server.process, server.port, server.started, timeout)
         yield Running(server.process, server.port, seconds)
 
