@@ -6,11 +6,16 @@ call is timed bare and through ``feeds.web.metrics.RequestMetrics`` (what ``feed
 --metrics`` adds to every request), in alternating rounds. The flushing thread is not
 started: it runs once a second, off the request path. Figures are medians over rounds
 of the time per request, and the ratio within each round.
+
+With ``--servers``: two ``feeds serve --workers 2`` on copies of ``make bench``'s site,
+one with ``--metrics``, driven by wrk in alternating rounds (``bench.run``'s workloads):
+the polls each answers per second, and the ratio within each round.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -54,7 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=9, help="alternating rounds (default: 9)")
     parser.add_argument("--calls", type=int, default=50_000,
                         help="requests per round and variant (default: 50000)")
+    parser.add_argument("--servers", action="store_true",
+                        help="compare two real servers with wrk instead (needs wrk)")
     args = parser.parse_args(argv)
+    if args.servers:
+        return _servers(args.rounds)
     with tempfile.TemporaryDirectory(prefix="feeds-bench-metrics-") as folder:
         root = Path(folder) / "site"
         _site(root)
@@ -88,6 +97,40 @@ def main(argv: list[str] | None = None) -> int:
           f"(+{statistics.median(m - p for m, p in zip(metered, plain, strict=True)):.0f} ns)")
     print(f"  ratio            {statistics.median(ratios):8.3f}  "
           f"({min(ratios):.3f}-{max(ratios):.3f})")
+    return 0
+
+
+def _servers(rounds: int) -> int:
+    """Drive feeds serve with and without --metrics with wrk, in alternating rounds."""
+    from .run import PUBLISHER_TIMEOUT, WORKLOADS, cached_site, probe, wait_for_publisher
+    from .run import _rounds as wrk_rounds
+    from .servers import feeds_server, fetch, find_tool
+    from .wrk import Load
+
+    wrk = find_tool("wrk")
+    if wrk is None:
+        print("bench: wrk not found; apt-get install -y wrk", file=sys.stderr)
+        return 2
+    site = cached_site(10_000, 1)
+    with tempfile.TemporaryDirectory(prefix="feeds-bench-metrics-") as folder:
+        work = Path(folder)
+        roots = {name: work / name for name in ("bare", "metrics")}
+        for root in roots.values():
+            shutil.copytree(site, root, ignore=shutil.ignore_patterns(".feeds"))
+        with feeds_server(roots["bare"], work / "bare.log") as bare, \
+                feeds_server(roots["metrics"], work / "metrics.log", metrics=True) as metered:
+            for server in (bare, metered):
+                wait_for_publisher(server.port, PUBLISHER_TIMEOUT)
+            body = fetch(bare.port, {"Accept-Encoding": "identity"}).body
+            servers = (probe("bare", bare, body), probe("metrics", metered, body))
+            samples = wrk_rounds(servers, wrk, Load(2, 32, 5), rounds)
+    for workload in WORKLOADS:
+        plain = [r.rate for r in samples[workload]["bare"]]
+        counted = [r.rate for r in samples[workload]["metrics"]]
+        ratios = [c / p for c, p in zip(counted, plain, strict=True)]
+        print(f"{workload:<12} without {statistics.median(plain):>9,.0f}  with "
+              f"{statistics.median(counted):>9,.0f}  ratio {statistics.median(ratios):.3f} "
+              f"({min(ratios):.3f}-{max(ratios):.3f})")
     return 0
 
 

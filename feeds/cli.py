@@ -169,6 +169,10 @@ def _serve(args: argparse.Namespace, root: Path) -> int:
     if args.workers < 1 or args.threads < 1:
         raise FeedsError("--workers and --threads must be at least 1.")
     metrics = parse_address(args.metrics) if args.metrics is not None else None
+    if metrics is not None and metrics[1] == args.port and (
+            {metrics[0], args.host} & {"0.0.0.0", "::"} or metrics[0] == args.host):
+        raise FeedsError(f"--metrics {args.metrics} is the site's own address: give the "
+                         f"metrics another port than --port {args.port}, such as 9108.")
     os.environ[ROOT_VARIABLE] = str(root)
     from .serve import serve
 

@@ -71,31 +71,51 @@ class Exporter:
 
     def __init__(self, root: Path, host: str, port: int):
         self.root = root
+        self.address = (host, port)
         self.listener = bind(host, port)
         self.folder = Path(tempfile.mkdtemp(prefix="feeds-metrics-"))
         self.process: subprocess.Popen[bytes] | None = None
         self._stop = threading.Event()
+        self._lock = threading.Lock()  # (no start again while stopping)
         os.environ[METRICS_VARIABLE] = str(self.folder)  # read by every child's feeds code,
         os.environ[LIBRARY_VARIABLE] = str(self.folder)  # and by prometheus_client's import
 
     def start(self) -> None:
-        """Start the exporter process; from then on this process holds no socket of it."""
+        """Start the exporter process, and the thread that marks dead processes and starts
+        the exporter again if it stops."""
+        self._launch()
+        threading.Thread(target=self._watch, name="feeds-metrics", daemon=True).start()
+
+    def _launch(self) -> None:
+        """Start the exporter on the bound socket; from then on this process holds none."""
         fd = self.listener.fileno()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "feeds.exporter", "--fd", str(fd), "--root",
              str(self.root)], pass_fds=[fd])
         self.listener.close()
-        threading.Thread(target=self._reap, name="feeds-metrics-reap", daemon=True).start()
 
-    def _reap(self) -> None:
+    def _watch(self) -> None:
         while not self._stop.wait(REAP_EVERY):
             reap(self.folder)
+            with self._lock:
+                process = self.process
+                if self._stop.is_set() or process is None or process.poll() is None:
+                    continue
+                log.error("the metrics exporter stopped (exit %s); starting it again",
+                          process.returncode)
+                try:
+                    self.listener = bind(*self.address)
+                except MetricsAddressError as error:
+                    log.error("%s", error)  # (tried again at the next look)
+                    continue
+                self._launch()
 
     def stop(self) -> None:
         """Stop the exporter and remove the folder."""
-        self._stop.set()
-        self.listener.close()
-        stop_child(self.process)
+        with self._lock:
+            self._stop.set()
+            self.listener.close()
+            stop_child(self.process)
         shutil.rmtree(self.folder, ignore_errors=True)
         for name in (METRICS_VARIABLE, LIBRARY_VARIABLE):
             os.environ.pop(name, None)

@@ -7,8 +7,10 @@
      │                               watch, parse (in child processes), decide,
      │                               write ids, commit .feeds/catalog.sqlite3,
      │                               ping WebSub hubs, purge shared caches
-     └── granian workers × --workers read the catalogue, keep documents hot,
-                                     answer HTTP (feeds.app:create_app)
+     ├── granian workers × --workers read the catalogue, keep documents hot,
+     │                               answer HTTP (feeds.app:create_app)
+     └── python -m feeds.exporter    with --metrics only: answers Prometheus on
+                                     its own address (feeds.exporter)
 
 The publisher starts first; workers answer 503 until its first version is
 committed, and on a restart serve the catalogue as it was at once, while the

@@ -3,6 +3,7 @@ and the publisher (prometheus_client's multi-process mode), read with its own pa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -226,8 +227,9 @@ def test_good_addresses() -> None:
     assert parse_address("0.0.0.0:9108") == ("0.0.0.0", 9108)
 
 
-def _serve_refused(site: Path, metrics: str) -> subprocess.CompletedProcess[str]:
-    port = free_port()
+def _serve_refused(site: Path, metrics: str, port: int | None = None
+                   ) -> subprocess.CompletedProcess[str]:
+    port = port or free_port()
     return subprocess.run([sys.executable, "-m", "feeds", "serve", "--root", str(site),
                            "--port", str(port), "--metrics", metrics],
                           capture_output=True, text=True, timeout=60)
@@ -244,6 +246,57 @@ def test_feeds_serve_refuses_a_bad_or_busy_address_before_starting(site: Path) -
         done = _serve_refused(site, f"127.0.0.1:{taken}")
     assert done.returncode == 1
     assert f"--metrics 127.0.0.1:{taken}: cannot listen there" in done.stderr
+    site_port = free_port()
+    done = _serve_refused(site, f"127.0.0.1:{site_port}", site_port)
+    assert done.returncode == 1 and "is the site's own address" in done.stderr
     # An address that is not this machine's is refused by bind() itself: no packet is sent.
     done = _serve_refused(site, "192.0.2.1:9108")
     assert done.returncode == 1 and "cannot listen there" in done.stderr
+
+
+def test_an_exporter_that_dies_is_started_again_with_the_counts_kept(
+        metered: tuple[Server, int]) -> None:
+    server, port = metered
+    for _ in range(3):
+        assert server.get("/rss.xml")[0] == 200
+    before = wait_for(port, lambda s: value(s, "feeds_http_requests_total", status="200",
+                                            kind="feed") >= 3)
+
+    def exporters() -> list[int]:
+        found = []
+        for pid in children(server.process.pid):
+            with contextlib.suppress(OSError):
+                if b"feeds.exporter" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(pid)
+        return found
+
+    [exporter] = exporters()
+    os.kill(exporter, signal.SIGKILL)
+    deadline = time.monotonic() + WAIT
+    while exporters() in ([], [exporter]):
+        assert time.monotonic() < deadline, "the exporter was not started again"
+        time.sleep(0.2)
+    while True:
+        try:
+            after = scrape(port)
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "the new exporter does not answer"
+            time.sleep(0.2)
+    assert value(after, "feeds_http_requests_total", status="200", kind="feed") == value(
+        before, "feeds_http_requests_total", status="200", kind="feed")
+    assert exporter not in children(server.process.pid)
+
+
+def test_an_ipv6_loopback_address_is_served(site: Path, serve: Callable[..., Server]) -> None:
+    with socket.socket(socket.AF_INET6) as probe:
+        try:
+            probe.bind(("::1", 0))
+        except OSError:
+            pytest.skip("no IPv6 loopback here")
+        port = probe.getsockname()[1]
+    server = serve(site, workers=1, options=["--metrics", f"[::1]:{port}"])
+    assert server.get("/healthz")[0] == 200
+    with urllib.request.urlopen(f"http://[::1]:{port}/metrics", timeout=10) as response:
+        families = {f.name for f in text_string_to_metric_families(response.read().decode())}
+    assert {"feeds_publisher_up", "feeds_catalogue_version", "feeds_problems"} <= families
