@@ -18,6 +18,7 @@ polls per second was within the noise.
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,6 +29,8 @@ from ..site.urlspace import parse
 from .accesslog import _Counted
 from .fastpath import request_path
 from .worker import Worker
+
+log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 1.0  # seconds between flushes into the shared counters
 KINDS_KEPT = 4096  # paths whose route kind is remembered (then forgotten all at once)
@@ -192,7 +195,10 @@ class Flusher:
 
     def _run(self) -> None:
         while not self._stop.wait(FLUSH_EVERY):
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - counting must never stop for good (a full
+                log.exception("cannot write the metrics; retrying")  # /tmp, a bug)
 
     def flush(self) -> None:
         """Add the counts since the last flush, and set the gauges."""
