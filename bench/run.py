@@ -110,6 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--connections", type=int, default=32,
                         help="wrk connections (default: 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default: 2)")
+    parser.add_argument("--metrics", action="store_true",
+                        help="serve with --metrics (Prometheus counting on), to compare "
+                             "a run without it")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="keep the work files (feed, nginx config, logs) in DIR "
                              "instead of a temporary folder")
@@ -143,7 +146,7 @@ def cached_site(stories: int, seed: int) -> Path:
 def _benchmark(args: argparse.Namespace, root: Path, work: Path, nginx: str, wrk: str,
                load: Load) -> int:
     forget_state(root)  # the first launch is a true cold start: no catalogue yet
-    with feeds_server(root, work / "feeds.log") as feeds:
+    with feeds_server(root, work / "feeds.log", metrics=args.metrics) as feeds:
         # The first build goes on past the first 200: let it end before the load starts.
         late = wait_for_publisher(feeds.port, PUBLISHER_TIMEOUT)
         if late:

@@ -181,18 +181,21 @@ class ServedCode:
 SERVED = ServedCode()  # set once, by a benchmark's --baseline
 
 
-def feeds_command(root: Path, port: int, workers: int) -> list[str]:
+def feeds_command(root: Path, port: int, workers: int, metrics: bool = False) -> list[str]:
     """Return the ``feeds serve`` command line of this Python environment (``python -m
-    feeds`` for a baseline's code, which ``python -m`` finds in the current folder)."""
+    feeds`` for a baseline's code, which ``python -m`` finds in the current folder;
+    ``metrics``: with ``--metrics`` on another free loopback port)."""
     script = Path(sys.executable).with_name("feeds")
     program = ([str(script)] if script.exists() and SERVED.folder is None
                else [sys.executable, "-m", "feeds"])
     return [*program, "serve", "--root", str(root), "--host", HOST, "--port", str(port),
-            "--workers", str(workers)]
+            "--workers", str(workers),
+            *(["--metrics", f"{HOST}:{free_port()}"] if metrics else [])]
 
 
 @contextlib.contextmanager
-def launch_feeds(root: Path, log: Path, workers: int = 2) -> Iterator[Launched]:
+def launch_feeds(root: Path, log: Path, workers: int = 2,
+                 metrics: bool = False) -> Iterator[Launched]:
     """Launch ``feeds serve`` on a free loopback port, in its own session; stop it on exit.
 
     It yields at once, without waiting for the server to answer: the caller times what it
@@ -203,9 +206,10 @@ def launch_feeds(root: Path, log: Path, workers: int = 2) -> Iterator[Launched]:
     env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
     with open(log, "ab") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(feeds_command(root, port, workers), stdin=subprocess.DEVNULL,
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                   env=env, cwd=code)
+        process = subprocess.Popen(feeds_command(root, port, workers, metrics),
+                                   stdin=subprocess.DEVNULL, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                                   cwd=code)
     try:
         yield Launched(process, port, started)
     finally:
@@ -213,10 +217,10 @@ def launch_feeds(root: Path, log: Path, workers: int = 2) -> Iterator[Launched]:
 
 
 @contextlib.contextmanager
-def feeds_server(root: Path, log: Path, workers: int = 2,
-                 timeout: float = START_TIMEOUT) -> Iterator[Running]:
+def feeds_server(root: Path, log: Path, workers: int = 2, timeout: float = START_TIMEOUT,
+                 metrics: bool = False) -> Iterator[Running]:
     """Launch ``feeds serve`` on a free loopback port and time launch to the first 200."""
-    with launch_feeds(root, log, workers) as server:
+    with launch_feeds(root, log, workers, metrics) as server:
         seconds = wait_for_200(server.process, server.port, server.started, timeout)
         yield Running(server.process, server.port, seconds)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import ROOT_VARIABLE
+from .metrics import metrics_folder
 from .site.urlspace import STATIC
 from .web import views
 from .web.accesslog import ACCESS_VARIABLE, AccessLog
@@ -39,6 +40,11 @@ def create_app(root: str | Path | None = None, follow: bool = True) -> Flask:
     app.wsgi_app = FastPath(worker, app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = app.extensions["feeds.polls"] = PollCounter.around(  # type: ignore[method-assign]
         app.wsgi_app, worker, background=follow)
+    folder = metrics_folder()
+    if folder is not None:  # feeds serve --metrics
+        from .web import metrics
+
+        metrics.init_app(app, worker, folder)
     if os.environ.get(ACCESS_VARIABLE):  # feeds serve --access-log
         app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
     return app

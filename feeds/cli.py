@@ -21,6 +21,7 @@ from . import ROOT_VARIABLE, __version__, logs
 from .catalog.publisher import Publisher
 from .catalog.store import Problem
 from .errors import FeedsError
+from .metrics import parse_address
 from .site.config import load_settings
 from .site.newsite import NewSite, create_site
 from .site.newstory import create_story
@@ -75,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--access-log", action="store_true",
                        help="log one line per request on standard output, in the Combined Log "
                             "Format that Apache and nginx write (default: off)")
+    serve.add_argument("--metrics", metavar="ADDRESS:PORT",
+                       help="serve Prometheus metrics at http://ADDRESS:PORT/metrics, apart "
+                            "from the site, such as --metrics 127.0.0.1:9108 (default: off)")
     serve.add_argument("--debug", action="store_true",
                        help="use Flask's development server instead (one process; "
                             "never in production)")
@@ -178,11 +182,16 @@ def _serve(args: argparse.Namespace, root: Path) -> int:
     load_settings(root)  # fail now, with a clean message, rather than in every process
     if args.workers < 1 or args.threads < 1:
         raise FeedsError("--workers and --threads must be at least 1.")
+    metrics = parse_address(args.metrics) if args.metrics is not None else None
+    if metrics is not None and metrics[1] == args.port and (
+            {metrics[0], args.host} & {"0.0.0.0", "::"} or metrics[0] == args.host):
+        raise FeedsError(f"--metrics {args.metrics} is the site's own address: give the "
+                         f"metrics another port than --port {args.port}, such as 9108.")
     os.environ[ROOT_VARIABLE] = str(root)
     from .serve import serve
 
     return serve(root, args.host, args.port, args.workers, args.threads, args.debug,
-                 args.verbose, args.access_log)
+                 args.verbose, args.access_log, metrics)
 
 
 def _publish(args: argparse.Namespace, root: Path) -> int:

@@ -7,8 +7,10 @@
      │                               watch, parse (in child processes), decide,
      │                               write ids, commit .feeds/catalog.sqlite3,
      │                               ping WebSub hubs, purge shared caches
-     └── granian workers × --workers read the catalogue, keep documents hot,
-                                     answer HTTP (feeds.app:create_app)
+     ├── granian workers × --workers read the catalogue, keep documents hot,
+     │                               answer HTTP (feeds.app:create_app)
+     └── python -m feeds.exporter    with --metrics only: answers Prometheus on
+                                     its own address (feeds.exporter)
 
 The publisher starts first; workers answer 503 until its first version is
 committed, and on a restart serve the catalogue as it was at once, while the
@@ -28,8 +30,11 @@ from pathlib import Path
 
 from .catalog.loop import Loop
 from .catalog.publisher import Publisher
+from .children import stop_child
+from .exporter import Exporter
 from .locks import serving
 from .logs import worker_config
+from .metrics import PublicationTimes, metrics_folder
 from .outbound.purge import CachePurge
 from .outbound.websub import Announcer, FeedChanges
 from .web.accesslog import ACCESS_VARIABLE
@@ -54,6 +59,9 @@ def run_publisher(root: Path, exit_with_parent: bool = False) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     publisher = Publisher(root, on_commit=[FeedChanges(root, Announcer()), CachePurge(root)])
+    folder = metrics_folder()
+    if folder is not None:  # feeds serve --metrics
+        publisher.hooks.append(PublicationTimes(publisher, folder))
     if exit_with_parent:
         parent = os.getppid()
 
@@ -95,15 +103,7 @@ class PublisherProcess:
 
     def stop(self) -> None:
         self._stopping.set()
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_child(self.process)
 
 
 def _raise_file_limit() -> None:
@@ -121,11 +121,20 @@ def _raise_file_limit() -> None:
 
 
 def serve(root: Path, host: str, port: int, workers: int, threads: int, debug: bool,
-          verbose: bool, access_log: bool = False) -> int:
+          verbose: bool, access_log: bool = False,
+          metrics: tuple[str, int] | None = None) -> int:
     """Run the publisher and the HTTP server until interrupted (refused at once when another
-    server serves the site or the address: ``locks``)."""
+    server serves the site or the address: ``locks``); with ``metrics``, the Prometheus
+    exporter on that address (``feeds.exporter``)."""
     with serving(root, host, port):
-        return _serve(root, host, port, workers, threads, debug, verbose, access_log)
+        exporter = Exporter(root, *metrics) if metrics is not None else None
+        if exporter is not None:
+            exporter.start()
+        try:
+            return _serve(root, host, port, workers, threads, debug, verbose, access_log)
+        finally:
+            if exporter is not None:
+                exporter.stop()
 
 
 def _serve(root: Path, host: str, port: int, workers: int, threads: int, debug: bool,

@@ -75,6 +75,7 @@ class Faults:
         return {"state": state, "problems": [
                     {"file": p.source, "line": p.line, "message": p.message} for p in found],
                 "version": number(self.publisher.db, "version"),
+                "queue": self.publisher.scanner.queued,
                 "watching": list(watching) if watching else None}
 
     def report(self, state: str = "running") -> None:

@@ -100,7 +100,11 @@ class Loop:
         scanner = publisher.scanner
         ready = scanner.ready(publisher.db)
         if ready:
-            publisher.publish(scanner.unchanged_left_out(publisher.db, ready))
+            publisher.noticed = scanner.first_noticed(ready)
+            try:
+                publisher.publish(scanner.unchanged_left_out(publisher.db, ready))
+            finally:
+                publisher.noticed = None
             scanner.done(ready)
             if not publisher.settings.write_ids:
                 warn_without_ids(publisher.db, False)

@@ -70,6 +70,8 @@ class Publisher:
         self.state = state or root / STATE_FOLDER
         self.settle = settle
         self.hooks = list(on_commit)
+        self.noticed: float | None = None  # while publishing files: when their change was
+        # first noticed (wall clock), for the hooks that time publications (feeds.metrics)
         self._write_ids = write_ids
         self.scanner = Scanner(root, settle)
         self.failures = Failures()

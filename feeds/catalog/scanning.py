@@ -50,6 +50,7 @@ class Scanner:
         self.pending: set[str] = set()  # story files named by events, not read yet
         self.folders: dict[str, float] = {}  # other paths named by events -> last event
         self.walk_problems: dict[str, StoryError] = {}  # by the path they are about
+        self.noticed: dict[str, float] = {}  # path -> wall time of its first event (metrics)
 
     def content_missing(self) -> Problem | None:
         """Return the problem of a missing content/ (nothing is unpublished then: it may be on
@@ -83,7 +84,7 @@ class Scanner:
         folder, a media file) in ``folders``, until quiet."""
         root = str(self.root)
         found: set[str] = set()
-        now = time.monotonic()
+        now, wall = time.monotonic(), time.time()
         for raw in paths:
             relative = os.path.relpath(raw, root).replace(os.sep, "/")
             if not relative.startswith(CONTENT_PREFIX):
@@ -93,7 +94,11 @@ class Scanner:
                 found.add(relative)
             elif not any(is_ignored_name(part) for part in under.split("/")):
                 self.folders[relative] = now  # not a scratch file or hidden folder
-        self.pending |= self.unchanged_left_out(db, found)
+                self.noticed.setdefault(relative, wall)
+        found = self.unchanged_left_out(db, found)
+        for source in found:
+            self.noticed.setdefault(source, wall)
+        self.pending |= found
 
     def ready(self, db: sqlite3.Connection) -> set[str]:
         """Return the pending files that are quiet now (``done`` takes them off the list once
@@ -102,12 +107,24 @@ class Scanner:
         for relative, seen in list(self.folders.items()):
             if now - seen >= self.settle:
                 del self.folders[relative]
-                self.pending |= self._under(db, relative)
+                under = self._under(db, relative)
+                first = self.noticed.pop(relative, None)
+                if first is not None:
+                    for source in under:
+                        self.noticed.setdefault(source, first)
+                self.pending |= under
         wall = time.time()  # (files' times are the wall clock's)
         return {s for s in self.pending if self._settled(s, wall)}
 
     def done(self, sources: set[str]) -> None:
         self.pending -= sources
+        for source in sources:
+            self.noticed.pop(source, None)
+
+    def first_noticed(self, sources: set[str]) -> float | None:
+        """Return when the first event naming one of ``sources`` came (wall clock), or None
+        when none did (a scan found them): the start of a publication's latency."""
+        return min((self.noticed[s] for s in sources if s in self.noticed), default=None)
 
     def _settled(self, source: str, now: float) -> bool:
         try:
@@ -139,6 +156,12 @@ class Scanner:
             found.update(ledger.sources_using(db, under))
             found.update(files.naming_missing(db, under))
         return found
+
+    @property
+    def queued(self) -> int:
+        """Return how many paths wait to be read: story files, and folders or media files
+        that stand for the stories they concern."""
+        return len(self.pending) + len(self.folders)
 
     @property
     def busy(self) -> bool:

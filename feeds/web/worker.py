@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
+from collections import deque
 from pathlib import Path
 
 from ..catalog.store import (
@@ -61,6 +63,10 @@ class Worker:
         self._settings: dict[str, Settings] = {}
         self.settings: Settings | None = None
         self.complete = False  # a first build publishes the site first, its groups a moment later
+        self.renders = 0  # documents made because none was hot (the cache's misses)
+        # (first version, last version, wall time) of each change applied while following:
+        # when this worker began to serve them (feeds.metrics: publication latency)
+        self.applied: deque[tuple[int, int, float]] = deque(maxlen=64)
         self._follow_lock = threading.Lock()
         self._stop = threading.Event()
         self.catch_up()
@@ -132,7 +138,9 @@ class Worker:
                     if replaced or version < self.documents.version:
                         self.documents.reset(version)
                     elif version > self.documents.version:
+                        first = self.documents.version + 1
                         self.documents.apply(version, changed_keys(db, self.documents.version))
+                        self.applied.append((first, version, time.time()))
                     self.settings = self.settings_of(str(raw))
                     self.complete = bool(meta(db, "complete", 1))
                     self._share(self.settings.document_cache_mb << 20)
@@ -187,6 +195,7 @@ class Worker:
         return self.documents.once(NOT_FOUND, lambda: self._render(NOT_FOUND))
 
     def _render(self, path: str) -> Prepared | None:
+        self.renders += 1
         try:
             with self.view() as view:
                 result = not_found_page(view) if path == NOT_FOUND else render(view, path)
