@@ -24,8 +24,9 @@ from ..catalog.groups import SITE, Group, groups_of
 from ..catalog.store import View
 from ..site import kinds
 from ..site import urlspace as urls
+from ..site.config import Settings
 from ..site.formats import FORMATS
-from ..site.podcasts import audio_of
+from ..site.podcasts import Show, audio_of
 from ..site.story import Enclosure, Story, slugify
 from .document import HTML, Document
 from .items import body_html, permalink, summary
@@ -134,6 +135,7 @@ class ShowPage:
     description: str
     artwork: str
     feed: str
+    show: Show
     audio: Callable[[Story], Enclosure | None] = audio_of
 
 
@@ -145,16 +147,14 @@ def show_of(view: View, group: Group) -> ShowPage | None:
     settings = view.settings
     podcast = next(f for f in FORMATS if f.podcast)
     return ShowPage(show.title, show.description, artwork_url(settings, show),
-                    settings.url(urls.feed(group, podcast)))
+                    settings.url(urls.feed(group, podcast)), show)
 
 
-def _series(view: View, group: Group, page: ShowPage, stories: list[Story],
+def _series(settings: Settings, page: ShowPage, stories: list[Story],
             url: str) -> dict[str, Any]:
     """Return a show page's ``PodcastSeries``: the show, and this page's episodes."""
-    show = view.settings.podcasts.of(group.slug)
-    assert show is not None  # (``page`` was made from it)
     episodes = [(story, audio) for story in stories if (audio := page.audio(story)) is not None]
-    return podcast_series(view.settings, show, episodes, url, page.feed, page.artwork)
+    return podcast_series(settings, page.show, episodes, url, page.feed, page.artwork)
 
 
 def listing_page(view: View, key: str, number: int) -> Document | None:
@@ -173,7 +173,7 @@ def listing_page(view: View, key: str, number: int) -> Document | None:
     canonical = settings.url(urls.page(group, number))
     structured = item_list(settings, stories, (number - 1) * size + 1)
     if show is not None:
-        structured = graph(structured, _series(view, group, show, stories, canonical))
+        structured = graph(structured, _series(settings, show, stories, canonical))
     body = _page(
         "list.html", view, [SITE] if group == SITE else [group, SITE], stories=stories,
         group=group, heading=group.title(settings.title), show=show,

@@ -117,7 +117,7 @@ def podcast_series(settings: Settings, show: Show, episodes: list[tuple[Story, E
                    page: str, feed: str, artwork: str) -> dict[str, Any]:
     """Return a show's page as schema.org's ``PodcastSeries``: its name, page, feed and
     artwork, and this page's episodes (``PodcastEpisode``, each with its audio)."""
-    found: dict[str, Any] = {
+    return {
         "@context": CONTEXT, "@type": "PodcastSeries", "name": show.title,
         "description": show.description, "url": page, "webFeed": feed, "image": artwork,
         "author": {"@type": "Person", "name": show.author} if show.author else
@@ -128,7 +128,6 @@ def podcast_series(settings: Settings, show: Show, episodes: list[tuple[Story, E
             "associatedMedia": {"@type": "MediaObject", "contentUrl": audio.url,
                                 "encodingFormat": audio.type},
         } for story, audio in episodes]}
-    return found
 
 
 def story_meta(settings: Settings, story: Story) -> list[Meta]:
