@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from feeds.web.accesslog import log_line
 
 from .conftest import Server, free_port, story_text, write_config, write_story
@@ -77,3 +79,14 @@ def test_a_line_cannot_be_forged_by_a_request() -> None:
     line = log_line(environ, "200 OK", 5, 0.0)
     assert "\n" not in line and COMBINED.match(line)
     assert '"GET /a\\x22\\x0A1.2.3.4 HTTP/1.1"' in line and '"x\\x0Ay"' in line
+
+
+@pytest.mark.parametrize("uri", ["/stats/?token=s3cret-s3cret",
+                                 "/stats/?days=7&TOKEN=s3cret-s3cret",
+                                 "/stats/?token=s3cret-s3cret&days=7"])
+def test_a_token_in_the_query_is_not_written(uri: str) -> None:
+    environ = {"REMOTE_ADDR": "127.0.0.1", "REQUEST_METHOD": "GET", "RAW_URI": uri,
+               "SERVER_PROTOCOL": "HTTP/1.1"}
+    line = log_line(environ, "200 OK", 5, 0.0)
+    assert COMBINED.match(line) and "s3cret" not in line and "=[hidden]" in line
+    assert ("days=7" in line) == ("days=7" in uri)

@@ -3,13 +3,16 @@
 The format Apache and nginx write by default (``combined``), so every log tool reads
 it: ``host - - [time] "request line" status bytes "referer" "user agent"``. The
 line is written once the body has been sent, with the bytes actually sent, to the
-logger ``feeds.access`` (the server sends it to standard output). Off by default:
+logger ``feeds.access`` (the server sends it to standard output). A ``token`` in the
+query (``/stats/?token=``) is written as ``[hidden]``: logs are kept, copied and read by
+more people than the secret is meant for. Off by default:
 the fast path answers a poll in microseconds, and a log line costs about as much.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -18,6 +21,7 @@ log = logging.getLogger("feeds.access")
 
 ACCESS_VARIABLE = "FEEDS_ACCESS_LOG"  # set by feeds serve --access-log for its workers
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+SECRET = re.compile(r"([?&;]token=)[^&;#]*", re.IGNORECASE)  # /stats/?token=...
 
 
 def _quoted(text: str) -> str:
@@ -34,6 +38,7 @@ def _request_line(environ: dict[str, Any]) -> str:
         path = path.encode("latin-1", "replace").decode("utf-8", "replace")
         if environ.get("QUERY_STRING"):
             path += "?" + environ["QUERY_STRING"]
+    path = SECRET.sub(r"\1[hidden]", path)
     return f"{environ.get('REQUEST_METHOD', '-')} {path} {environ.get('SERVER_PROTOCOL', '-')}"
 
 
