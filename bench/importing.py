@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,7 +29,7 @@ from tests import exports
 from tests.sources import rss
 
 from .report import Figure, Samples, print_report
-from .servers import pss_bytes, stop
+from .servers import pss_bytes, start_logged, stop
 from .sites import baseline_code
 
 MB = 1 << 20
@@ -133,13 +132,10 @@ def _run(command: list[str], code: Path, timeout: float,
     """Run ``command`` with ``code`` first on the path; return wall seconds, peak RSS, peak
     PSS (bytes) and its output. ``until`` stops it early (then the time is the limit's)."""
     log = Path(tempfile.mkstemp(prefix="feeds-bench-import-", suffix=".log")[1])
-    env = {**os.environ, "PYTHONPATH": str(code)}
     peak_pss = 0
     with open(log, "wb") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True, env=env,
-                                   cwd=code)
+        process = start_logged(command, out, code)
     try:
         deadline = time.monotonic() + timeout
         peak_rss = 0.0  # (not known for a command stopped early: stop() reaps it)

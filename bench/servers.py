@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from feeds.documents.document import compress
 
@@ -155,6 +156,17 @@ def _status(port: int) -> int:
         connection.close()
 
 
+def start_logged(command: list[str], out: IO[bytes],
+                 code: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start ``command`` in a session of its own (so ``stop`` ends its whole group), its
+    output into ``out``; ``code``: the checkout whose ``feeds`` it runs (that folder first
+    on the path, and the current one: ``python -m`` and ``-c`` put it before
+    ``PYTHONPATH``)."""
+    env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True, env=env, cwd=code)
+
+
 def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:
     """Stop a process and its group: SIGTERM, then SIGKILL if it outlives ``timeout``."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -202,14 +214,9 @@ def launch_feeds(root: Path, log: Path, workers: int = 2,
     needs from ``Launched.started`` (``wait_for_200`` for the first 200).
     """
     port = free_port()
-    code = SERVED.folder
-    env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
     with open(log, "ab") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(feeds_command(root, port, workers, metrics),
-                                   stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True, env=env,
-                                   cwd=code)
+        process = start_logged(feeds_command(root, port, workers, metrics), out, SERVED.folder)
     try:
         yield Launched(process, port, started)
     finally:
@@ -266,8 +273,7 @@ def nginx_server(nginx: str, work: Path, body: bytes) -> Iterator[Running]:
     command = [nginx, "-p", str(work), "-c", str(conf), "-e", str(work / "error.log")]
     with open(work / "nginx.out", "ab") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = start_logged(command, out)
     try:
         yield Running(process, port, wait_for_200(process, port, started))
     finally:

@@ -9,12 +9,11 @@ cores the command kept busy.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .servers import stop
+from .servers import start_logged, stop
 
 POLL = 0.002  # seconds between looks at whether the command has exited
 
@@ -39,12 +38,9 @@ def run_timed(command: list[str], log: Path, timeout: float,
     """Run ``command`` (its output into ``log``) and wait, bounded, for it to exit; ``code``:
     the checkout whose ``feeds`` it runs (its folder, first on the path: ``python -m`` and
     ``-c`` put the current folder before ``PYTHONPATH``)."""
-    env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
     with open(log, "wb") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True, env=env,
-                                   cwd=code)
+        process = start_logged(command, out, code)
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -100,7 +100,7 @@ class Intake:
                 if item.story is not None and item.signature is not None
                 and item.own_id and not item.missing
                 and (old := previous.get(item.source)) is not None
-                and old.digest == item.digest and old.state != "broken"
+                and old.digest == item.digest
                 and tuple(map(tuple, old.groups)) == item.groups
                 and tuple(old.media) == item.media and tuple(old.aliases) == item.aliases]
         clean = files.settled(db, [item.source for item in same]) if same else set()
